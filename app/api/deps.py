@@ -1,0 +1,39 @@
+"""Services and settings from ``app.state``, set by the lifespan in app.main."""
+
+from fastapi import Request
+
+from app.config import Settings
+from app.services.changes import Changes
+from app.services.dnssec import Dnssec
+from app.services.hosted_zones import HostedZones
+from app.services.key_signing_keys import KeySigningKeys
+
+
+def settings(request: Request) -> Settings:
+    value: Settings = request.app.state.settings
+    return value
+
+
+def hosted_zones(request: Request) -> HostedZones:
+    value: HostedZones = request.app.state.hosted_zones
+    return value
+
+
+def changes(request: Request) -> Changes:
+    value: Changes = request.app.state.changes
+    return value
+
+
+def key_signing_keys(request: Request) -> KeySigningKeys:
+    value: KeySigningKeys = request.app.state.key_signing_keys
+    return value
+
+
+def dnssec(request: Request) -> Dnssec:
+    value: Dnssec = request.app.state.dnssec
+    return value
+
+
+def base_url(request: Request) -> str:
+    """The endpoint the client called, for ``Location`` headers."""
+    return str(request.base_url).rstrip("/")

@@ -1,0 +1,282 @@
+"""Hosted-zone, tag, record-set and change routes (Route 53 API Reference, 2013-04-01)."""
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+
+from app.api import deps
+from app.api.xml_route import XmlResponse, XmlRoute
+from app.config import Settings
+from app.errors import InvalidInput, InvalidVPCId, NoSuchDelegationSet
+from app.protocol import route53 as wire
+from app.services.changes import Changes
+from app.services.hosted_zones import CreateZone, HostedZones, ZonePage, name_servers, normalise_zone_name
+
+router = APIRouter(prefix="/2013-04-01", route_class=XmlRoute)
+Zones = Annotated[HostedZones, Depends(deps.hosted_zones)]
+ChangeLog = Annotated[Changes, Depends(deps.changes)]
+Config = Annotated[Settings, Depends(deps.settings)]
+
+ZONE_ID = (wire.Member("Id", "id", max_length=32),)
+CREATE_MEMBERS = (
+    wire.Member("Name", "name", max_length=1024),
+    wire.Member("CallerReference", "callerReference", min_length=1, max_length=128),
+    wire.Member("DelegationSetId", "delegationSetId", required=False, max_length=32),
+)
+_VPC_ID = re.compile(r"vpc-[0-9a-f]{8,17}")
+MAX_ITEMS_LIMIT = 100
+
+
+def max_items(value: str | None) -> int:
+    """``maxitems`` as an integer; Route 53 returns at most 100 zones per page."""
+    if value is None:
+        return MAX_ITEMS_LIMIT
+    if not value.isdigit() or int(value) < 1:
+        raise wire.validation_error(
+            [f"Value '{value}' at 'maxItems' failed to satisfy constraint: Member must be a positive integer"]
+        )
+    return min(int(value), MAX_ITEMS_LIMIT)
+
+
+@router.post("/hostedzone", name="CreateHostedZone")
+async def create_hosted_zone(request: Request, zones: Zones, settings: Config) -> XmlResponse:
+    body = wire.parse_body(
+        await request.body(),
+        "CreateHostedZoneRequest",
+        ("Name", "VPC", "CallerReference", "HostedZoneConfig", "DelegationSetId"),
+        settings.max_body_bytes,
+        nested=("VPC", "HostedZoneConfig"),
+    )
+    values = wire.text_members(body, ("Name", "CallerReference", "DelegationSetId"))
+    wire.check_members(values, CREATE_MEMBERS)
+    config = body.get("HostedZoneConfig") or {}
+    comment = config.get("Comment")
+    wire.check_members({"Comment": comment}, (wire.Member("Comment", "comment", False, max_length=256),))
+    vpc = body.get("VPC") or {}
+    vpc_id, vpc_region = vpc.get("VPCId"), vpc.get("VPCRegion")
+    if "PrivateZone" in config and wire.parse_boolean(config["PrivateZone"], "PrivateZone") and not vpc_id:
+        raise InvalidInput("When you're creating a private hosted zone, you must specify a VPC.")
+    if vpc and (not vpc_id or not _VPC_ID.fullmatch(vpc_id)):
+        raise InvalidVPCId(f"The VPC ID '{vpc_id or ''}' is not valid.")
+    if values["DelegationSetId"] is not None:
+        raise NoSuchDelegationSet(f"A reusable delegation set with the ID {values['DelegationSetId']} does not exist.")
+    name = normalise_zone_name(str(values["Name"]))
+    write = CreateZone(name, str(values["CallerReference"]), comment, vpc_id, vpc_region or (vpc_id and "us-east-1"))
+    zone, change = await zones.create(write)
+    content: dict[str, Any] = {
+        "HostedZone": wire.hosted_zone(zone),
+        "ChangeInfo": wire.change_info(change, "PENDING"),
+        "DelegationSet": None if zone.private_zone else wire.delegation_set(name_servers(zone.id)),
+        "VPC": wire.vpc(zone) if zone.private_zone else None,
+    }
+    location = f"{deps.base_url(request)}/2013-04-01/hostedzone/{zone.id}"
+    return XmlResponse("CreateHostedZoneResponse", content, 201, headers={"Location": location})
+
+
+@router.get("/hostedzone", name="ListHostedZones")
+async def list_hosted_zones(request: Request, zones: Zones) -> XmlResponse:
+    query = request.query_params
+    marker, delegation_set = query.get("marker"), query.get("delegationsetid")
+    wire.check_members(
+        {"marker": marker, "delegationsetid": delegation_set},
+        (
+            wire.Member("marker", "marker", False, max_length=64),
+            wire.Member("delegationsetid", "delegationSetId", False, max_length=32),
+        ),
+    )
+    zone_type = query.get("hostedzonetype")
+    if zone_type not in (None, "PrivateHostedZone"):
+        raise wire.validation_error(
+            [
+                f"Value '{zone_type}' at 'hostedZoneType' failed to satisfy constraint: Member must satisfy "
+                "enum value set: [PrivateHostedZone]"
+            ]
+        )
+    if delegation_set is not None:
+        raise NoSuchDelegationSet(f"A reusable delegation set with the ID {delegation_set} does not exist.")
+    limit = max_items(query.get("maxitems"))
+    page = await zones.list(marker, limit, zone_type is not None)
+    content = {
+        "HostedZones": {"HostedZone": [wire.hosted_zone(zone) for zone in page.zones]},
+        "Marker": marker,
+        "IsTruncated": page.next_zone is not None,
+        "NextMarker": page.next_zone.id if page.next_zone else None,
+        "MaxItems": str(limit),
+    }
+    return XmlResponse("ListHostedZonesResponse", content)
+
+
+@router.get("/hostedzonesbyname", name="ListHostedZonesByName")
+async def list_hosted_zones_by_name(request: Request, zones: Zones) -> XmlResponse:
+    query = request.query_params
+    dns_name, zone_id = query.get("dnsname"), query.get("hostedzoneid")
+    wire.check_members(
+        {"dnsname": dns_name, "hostedzoneid": zone_id},
+        (
+            wire.Member("dnsname", "dNSName", False, max_length=1024),
+            wire.Member("hostedzoneid", "hostedZoneId", False, max_length=32),
+        ),
+    )
+    if zone_id is not None and dns_name is None:
+        raise InvalidInput("If you specify a value for HostedZoneId, you must also specify a value for DNSName.")
+    limit = max_items(query.get("maxitems"))
+    page: ZonePage = await zones.list_by_name(dns_name, zone_id, limit)
+    content = {
+        "HostedZones": {"HostedZone": [wire.hosted_zone(zone) for zone in page.zones]},
+        "DNSName": dns_name,
+        "HostedZoneId": zone_id,
+        "IsTruncated": page.next_zone is not None,
+        "NextDNSName": page.next_zone.name if page.next_zone else None,
+        "NextHostedZoneId": page.next_zone.id if page.next_zone else None,
+        "MaxItems": str(limit),
+    }
+    return XmlResponse("ListHostedZonesByNameResponse", content)
+
+
+@router.get("/hostedzonecount", name="GetHostedZoneCount")
+async def get_hosted_zone_count(zones: Zones) -> XmlResponse:
+    return XmlResponse("GetHostedZoneCountResponse", {"HostedZoneCount": await zones.count()})
+
+
+@router.get("/hostedzone/{Id}", name="GetHostedZone")
+async def get_hosted_zone(Id: str, zones: Zones) -> XmlResponse:
+    wire.check_members({"Id": Id}, ZONE_ID)
+    zone = await zones.get(Id)
+    content: dict[str, Any] = {"HostedZone": wire.hosted_zone(zone)}
+    if zone.private_zone:
+        content["VPCs"] = {"VPC": [wire.vpc(zone)]}
+    else:
+        content["DelegationSet"] = wire.delegation_set(name_servers(zone.id))
+    return XmlResponse("GetHostedZoneResponse", content)
+
+
+@router.post("/hostedzone/{Id}", name="UpdateHostedZoneComment")
+async def update_hosted_zone_comment(Id: str, request: Request, zones: Zones, settings: Config) -> XmlResponse:
+    wire.check_members({"Id": Id}, ZONE_ID)
+    body = wire.parse_body(
+        await request.body(), "UpdateHostedZoneCommentRequest", ("Comment",), settings.max_body_bytes
+    )
+    comment = body.get("Comment")
+    wire.check_members({"Comment": comment}, (wire.Member("Comment", "comment", False, max_length=256),))
+    zone = await zones.update_comment(Id, comment or None)
+    return XmlResponse("UpdateHostedZoneCommentResponse", {"HostedZone": wire.hosted_zone(zone)})
+
+
+@router.delete("/hostedzone/{Id}", name="DeleteHostedZone")
+async def delete_hosted_zone(Id: str, zones: Zones) -> XmlResponse:
+    wire.check_members({"Id": Id}, ZONE_ID)
+    change = await zones.delete(Id)
+    return XmlResponse("DeleteHostedZoneResponse", {"ChangeInfo": wire.change_info(change, "PENDING")})
+
+
+@router.get("/hostedzone/{Id}/rrset", name="ListResourceRecordSets")
+async def list_resource_record_sets(Id: str, request: Request, zones: Zones) -> XmlResponse:
+    """The apex SOA and NS record sets every zone has (Route 53 Developer Guide, "NS and SOA records")."""
+    wire.check_members({"Id": Id}, (wire.Member("Id", "hostedZoneId", max_length=32),))
+    zone = await zones.get(Id)
+    servers = name_servers(zone.id)
+    record_sets = [
+        {
+            "Name": zone.name,
+            "Type": "NS",
+            "TTL": 172800,
+            "ResourceRecords": {"ResourceRecord": [{"Value": f"{server}."} for server in servers]},
+        },
+        {
+            "Name": zone.name,
+            "Type": "SOA",
+            "TTL": 900,
+            "ResourceRecords": {
+                "ResourceRecord": [{"Value": f"{servers[0]}. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400"}]
+            },
+        },
+    ]
+    limit = max_items(request.query_params.get("maxitems"))
+    start_type = request.query_params.get("type")
+    if start_type == "SOA":
+        record_sets = record_sets[1:]
+    shown, rest = record_sets[:limit], record_sets[limit:]
+    content = {
+        "ResourceRecordSets": {"ResourceRecordSet": shown},
+        "IsTruncated": bool(rest),
+        "NextRecordName": rest[0]["Name"] if rest else None,
+        "NextRecordType": rest[0]["Type"] if rest else None,
+        "MaxItems": str(limit),
+    }
+    return XmlResponse("ListResourceRecordSetsResponse", content)
+
+
+@router.get("/change/{Id}", name="GetChange")
+async def get_change(Id: str, changes: ChangeLog) -> XmlResponse:
+    wire.check_members({"Id": Id}, (wire.Member("Id", "id", min_length=1, max_length=6500),))
+    change, status = await changes.get(Id)
+    return XmlResponse("GetChangeResponse", {"ChangeInfo": wire.change_info(change, status)})
+
+
+def _hosted_zone_resource(resource_type: str, resource_id: str) -> None:
+    if resource_type not in ("hostedzone", "healthcheck"):
+        raise wire.validation_error(
+            [
+                f"Value '{resource_type}' at 'resourceType' failed to satisfy constraint: Member must satisfy "
+                "enum value set: [healthcheck, hostedzone]"
+            ]
+        )
+    wire.check_members({"Id": resource_id}, (wire.Member("Id", "resourceId", max_length=64),))
+    if resource_type == "healthcheck":
+        raise InvalidInput("Health checks are not supported by this service.")
+
+
+@router.post("/tags/{ResourceType}/{ResourceId}", name="ChangeTagsForResource")
+async def change_tags_for_resource(
+    ResourceType: str, ResourceId: str, request: Request, zones: Zones, settings: Config
+) -> XmlResponse:
+    _hosted_zone_resource(ResourceType, ResourceId)
+    body = wire.parse_body(
+        await request.body(),
+        "ChangeTagsForResourceRequest",
+        ("AddTags", "RemoveTagKeys"),
+        settings.max_body_bytes,
+        nested=("AddTags", "RemoveTagKeys"),
+    )
+    add = _tags(body.get("AddTags"))
+    remove = _keys(body.get("RemoveTagKeys"))
+    if len(add) > 10 or len(remove) > 10:
+        raise InvalidInput("You can add or remove at most 10 tags in one request.")
+    await zones.change_tags(ResourceId, add, remove)
+    return XmlResponse("ChangeTagsForResourceResponse", None)
+
+
+@router.get("/tags/{ResourceType}/{ResourceId}", name="ListTagsForResource")
+async def list_tags_for_resource(ResourceType: str, ResourceId: str, zones: Zones) -> XmlResponse:
+    _hosted_zone_resource(ResourceType, ResourceId)
+    tags = await zones.tags(ResourceId)
+    content = {
+        "ResourceTagSet": {
+            "ResourceType": ResourceType,
+            "ResourceId": ResourceId,
+            "Tags": {"Tag": [{"Key": key, "Value": value} for key, value in tags.items()]},
+        }
+    }
+    return XmlResponse("ListTagsForResourceResponse", content)
+
+
+def _tags(element: Any) -> dict[str, str]:
+    items = (element or {}).get("Tag") or []
+    items = items if isinstance(items, list) else [items]
+    tags: dict[str, str] = {}
+    for item in items:
+        if not isinstance(item, dict) or not item.get("Key"):
+            raise InvalidInput("Invalid XML ; every Tag needs a Key.")
+        key, value = str(item["Key"]), str(item.get("Value") or "")
+        wire.check_members(
+            {"Key": key, "Value": value},
+            (wire.Member("Key", "key", max_length=128), wire.Member("Value", "value", max_length=256)),
+        )
+        tags[key] = value
+    return tags
+
+
+def _keys(element: Any) -> tuple[str, ...]:
+    items = (element or {}).get("Key") or []
+    return tuple(str(item) for item in (items if isinstance(items, list) else [items]))

@@ -1,0 +1,115 @@
+"""Route 53 REST-XML plumbing for FastAPI: the route class that turns every outcome into an XML response,
+the XML response class, and the request-id middleware (Route 53 Developer Guide, "REST responses").
+
+Every response carries an ``x-amzn-RequestId`` UUID; errors render as ``<ErrorResponse>`` with the same id.
+An operation answers only the error codes its model lists (aws-sdk-go-v2 decodes no others); a test-time
+warning flags any other code.
+"""
+
+import logging
+import uuid
+import warnings
+from collections.abc import Callable, Coroutine
+from functools import cache
+from typing import Any
+
+import botocore.session
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors import InternalFailure, InvalidInput, Route53Error
+from app.protocol.xml import render
+
+log = logging.getLogger(__name__)
+COMMON_CODES = frozenset({"InvalidInput", "InternalFailure"})
+
+
+class UnmodeledErrorWarning(UserWarning):
+    """An operation raised an error code that its service model does not list."""
+
+
+class XmlResponse(Response):
+    media_type = "text/xml"
+
+    def __init__(self, root: str, content: dict[str, Any] | None, status_code: int = 200, **kwargs: Any):
+        super().__init__(render(root, content), status_code=status_code, **kwargs)
+
+
+def request_id(request: Request) -> str:
+    rid: str = request.scope.setdefault("state", {}).setdefault("request_id", str(uuid.uuid4()))
+    return rid
+
+
+def error_response(error: Route53Error, rid: str) -> Response:
+    body = {
+        "Error": {
+            "Type": "Sender" if error.sender_fault else "Receiver",
+            "Code": error.code,
+            "Message": error.message,
+        },
+        "RequestId": rid,
+    }
+    return XmlResponse("ErrorResponse", body, status_code=error.status)
+
+
+@cache
+def modeled_codes(operation: str) -> frozenset[str]:
+    """The error codes the botocore route53 model lists for ``operation``."""
+    model = botocore.session.get_session().get_service_model("route53").operation_model(operation)
+    return frozenset(shape.name for shape in model.error_shapes) | COMMON_CODES
+
+
+class XmlRoute(APIRoute):
+    """Runs the endpoint and answers Route 53 XML whatever happens; ``name`` is the operation."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        operation = self.name
+
+        async def route_handler(request: Request) -> Response:
+            rid = request_id(request)
+            try:
+                return await handler(request)
+            except Route53Error as error:
+                if error.code not in modeled_codes(operation):
+                    warnings.warn(f"{operation} raised {error.code}", UnmodeledErrorWarning, stacklevel=1)
+                return error_response(error, rid)
+            except RequestValidationError as error:
+                return error_response(InvalidInput(_validation_message(error)), rid)
+            except Exception:
+                log.exception("%s failed (request %s)", operation, rid)
+                return error_response(InternalFailure("An internal error occurred. Retry the request."), rid)
+
+        return route_handler
+
+
+def _validation_message(error: RequestValidationError) -> str:
+    problems = [
+        f"Value '{item.get('input')}' at '{item['loc'][-1]}' failed to satisfy constraint: {item['msg']}"
+        for item in error.errors()
+    ]
+    noun = "error" if len(problems) == 1 else "errors"
+    return f"{len(problems)} validation {noun} detected: " + "; ".join(problems)
+
+
+class RequestIdMiddleware:
+    """Adds the request's ``x-amzn-RequestId`` header to every response, errors and 404s included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = str(uuid.uuid4())
+        scope.setdefault("state", {})["request_id"] = rid
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-amzn-RequestId", rid.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)

@@ -1,0 +1,54 @@
+"""Service settings, read from ``R53_*`` environment variables (pydantic-settings).
+
+Settings are built once by the entry point and passed to ``create_app(settings)``; nothing reads the
+environment at import time.
+"""
+
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; the README documents each one."""
+
+    model_config = SettingsConfigDict(env_prefix="R53_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./data/route53.db"
+    account_id: str = "123456789012"
+    region: str = "us-east-1"
+    change_propagation_seconds: float = 0.0
+    lock_timeout_ms: int = 5000
+    fault_concurrent_modification_rate: float = 0.0
+    kms_endpoint_url: str | None = None
+    kms_region: str = "us-east-1"
+    max_body_bytes: int = 64 * 1024
+    batch_max_size: int = 256
+
+    @field_validator("database_url")
+    @classmethod
+    def _use_async_driver(cls, url: str) -> str:
+        """Rewrite plain PostgreSQL URLs to the asyncpg driver form."""
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+asyncpg://" + url.removeprefix(prefix)
+        return url
+
+    @field_validator("fault_concurrent_modification_rate")
+    @classmethod
+    def _rate_is_a_share(cls, rate: float) -> float:
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError("must be between 0 and 1")
+        return rate
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        """The SQLite database file, or None for other databases and in-memory SQLite."""
+        if not self.is_sqlite:
+            return None
+        path = self.database_url.split(":///", 1)[1].split("?", 1)[0]
+        return None if path in ("", ":memory:") else Path(path)

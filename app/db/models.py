@@ -1,0 +1,79 @@
+"""Route 53 tables: hosted zones, their tags and key-signing keys, and change records.
+
+Change records have no foreign key to their zone: GetChange must answer for DeleteHostedZone's change after
+the zone is gone (Route 53 API Reference, GetChange).
+"""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db.base import Base, UtcDateTime
+
+
+class HostedZone(Base):
+    __tablename__ = "hosted_zone"
+    __table_args__ = (Index(None, "sort_name", "id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(1024))
+    sort_name: Mapped[str] = mapped_column(String(1024))
+    caller_reference: Mapped[str] = mapped_column(String(128), unique=True)
+    comment: Mapped[str | None] = mapped_column(String(256))
+    vpc_id: Mapped[str | None] = mapped_column(String(64))
+    vpc_region: Mapped[str | None] = mapped_column(String(64))
+    serve_signature: Mapped[str] = mapped_column(String(32), default="NOT_SIGNING")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    @property
+    def private_zone(self) -> bool:
+        return self.vpc_id is not None
+
+    key_signing_keys: Mapped[list["KeySigningKey"]] = relationship(
+        back_populates="hosted_zone", order_by="KeySigningKey.created_at", lazy="raise"
+    )
+    tags: Mapped[list["HostedZoneTag"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="HostedZoneTag.key", lazy="raise"
+    )
+
+
+class HostedZoneTag(Base):
+    __tablename__ = "hosted_zone_tag"
+
+    hosted_zone_id: Mapped[str] = mapped_column(ForeignKey("hosted_zone.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[str] = mapped_column(String(256))
+
+
+class KeySigningKey(Base):
+    """A KSK and the DNSSEC material derived from its KMS public key (RFC 4034, RFC 6605)."""
+
+    __tablename__ = "key_signing_key"
+    __table_args__ = (
+        UniqueConstraint("hosted_zone_id", "name"),
+        UniqueConstraint("hosted_zone_id", "kms_arn"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    hosted_zone_id: Mapped[str] = mapped_column(ForeignKey("hosted_zone.id"))
+    name: Mapped[str] = mapped_column(String(128))
+    kms_arn: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(150))
+    status_message: Mapped[str | None] = mapped_column(String(512))
+    key_tag: Mapped[int]
+    digest_value: Mapped[str] = mapped_column(String(64))
+    public_key: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_modified_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    hosted_zone: Mapped[HostedZone] = relationship(back_populates="key_signing_keys", lazy="raise")
+
+
+class Change(Base):
+    __tablename__ = "change"
+    __table_args__ = (Index(None, "submitted_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    comment: Mapped[str | None] = mapped_column(String(256))

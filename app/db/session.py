@@ -1,0 +1,86 @@
+"""Engine, sessions and the write transaction.
+
+SQLite: the driver's own transaction handling is switched off and SQLAlchemy's ``begin`` event emits
+``BEGIN DEFERRED`` for reads and ``BEGIN IMMEDIATE`` for writes, so a read-then-write cannot interleave with
+another writer (SQLAlchemy docs, "Transactions with SQLite and the sqlite3 driver"). WAL with
+``synchronous=FULL`` makes every acknowledged commit durable (https://www.sqlite.org/pragma.html#pragma_synchronous).
+PostgreSQL: READ COMMITTED, ``lock_timeout`` per write transaction, and ``SELECT ... FOR UPDATE`` on the rows
+a write depends on.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from app.config import Settings
+
+
+class LockTimeout(Exception):
+    """A write could not get its lock within ``R53_LOCK_TIMEOUT_MS``."""
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    """Build the async engine with the per-dialect hooks described in the module docstring."""
+    if settings.is_sqlite:
+        path = settings.sqlite_path()
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(
+            settings.database_url,
+            connect_args={"timeout": settings.lock_timeout_ms / 1000},
+        )
+        _install_sqlite_hooks(engine)
+        return engine
+    return create_async_engine(settings.database_url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def _install_sqlite_hooks(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def is_lock_timeout(error: DBAPIError) -> bool:
+    """True when the database gave up waiting for a lock (SQLite busy, PostgreSQL SQLSTATE 55P03)."""
+    if isinstance(error, OperationalError) and "database is locked" in str(error.orig):
+        return True
+    return getattr(error.orig, "sqlstate", None) == "55P03" or "LockNotAvailable" in type(error.orig).__name__
+
+
+@asynccontextmanager
+async def write_transaction(
+    sessionmaker: async_sessionmaker[AsyncSession], lock_timeout_ms: int
+) -> AsyncIterator[AsyncSession]:
+    """A session inside one write transaction that commits when the block ends without an exception.
+
+    Raises ``LockTimeout`` when the write lock (SQLite) or a row lock (PostgreSQL) is not had in time.
+    """
+    try:
+        async with sessionmaker() as session, session.begin():
+            connection = await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+            if connection.dialect.name == "postgresql":
+                await connection.execute(text(f"SET LOCAL lock_timeout = '{int(lock_timeout_ms)}ms'"))
+            yield session
+    except DBAPIError as error:
+        if is_lock_timeout(error):
+            raise LockTimeout(str(error.orig)) from error
+        raise

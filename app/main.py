@@ -1,0 +1,82 @@
+"""Application factory: ``create_app(settings)`` wires the engine, KMS backend, the zone writer and the
+services into ``app.state`` in the lifespan, and mounts the Route 53 and KMS routers on one port."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import PlainTextResponse, Response
+from starlette.exceptions import HTTPException
+
+from app.api import dnssec as dnssec_routes
+from app.api import hosted_zones as hosted_zone_routes
+from app.api import kms as kms_routes
+from app.api.xml_route import RequestIdMiddleware, error_response, request_id
+from app.config import Settings
+from app.db.session import create_engine, create_sessionmaker
+from app.errors import InvalidInput
+from app.kms.backend import build_kms_backend
+from app.kms.service import LocalKms
+from app.migrations import schema_is_current
+from app.services.changes import Changes
+from app.services.dnssec import Dnssec
+from app.services.hosted_zones import HostedZones
+from app.services.key_signing_keys import KeySigningKeys
+from app.services.writer import ZoneWriter
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        sessionmaker = create_sessionmaker(engine)
+        kms = build_kms_backend(settings, sessionmaker)
+        writer = ZoneWriter(sessionmaker, settings, kms)
+        writer.start()
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.local_kms = LocalKms(sessionmaker, settings)
+        app.state.hosted_zones = HostedZones(sessionmaker, writer)
+        app.state.changes = Changes(sessionmaker, settings.change_propagation_seconds)
+        app.state.key_signing_keys = KeySigningKeys(sessionmaker, writer, kms)
+        app.state.dnssec = Dnssec(sessionmaker, writer, kms)
+        try:
+            yield
+        finally:
+            await writer.stop()
+            await engine.dispose()
+
+    app = FastAPI(title="route53-dnssec", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(hosted_zone_routes.router)
+    app.include_router(dnssec_routes.router)
+    app.include_router(kms_routes.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> Response:
+        """Liveness: the process serves requests."""
+        return PlainTextResponse("ok")
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> Response:
+        """Readiness: the database answers and its schema is at the newest migration."""
+        try:
+            ready = await schema_is_current(request.app.state.engine)
+        except Exception:
+            ready = False
+        return PlainTextResponse("ready" if ready else "not ready", status_code=200 if ready else 503)
+
+    @app.exception_handler(HTTPException)
+    async def unknown_route(request: Request, error: HTTPException) -> Response:
+        """A path or method no operation serves: an XML error rather than Starlette's plain text."""
+        message = f"No operation serves {request.method} {request.url.path}."
+        response = error_response(InvalidInput(message), request_id(request))
+        response.status_code = error.status_code
+        return response
+
+    return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """Factory for uvicorn (``--factory``): settings from ``R53_*`` variables."""
+    return create_app(Settings())

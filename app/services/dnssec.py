@@ -1,0 +1,89 @@
+"""Zone-level DNSSEC: GetDNSSEC, EnableHostedZoneDNSSEC and DisableHostedZoneDNSSEC (Route 53 API Reference)."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
+
+from app.db.models import HostedZone
+from app.errors import (
+    DNSSECNotFound,
+    InvalidArgument,
+    InvalidKMSArn,
+    KeySigningKeyWithActiveStatusNotFound,
+    NoSuchHostedZone,
+)
+from app.kms.backend import KmsBackend
+from app.services.dnssec_state import effective_dnssec, watched_arns
+from app.services.key_signing_keys import PRIVATE_ZONE_MESSAGE, public_zone
+from app.services.views import ChangeView, DnssecView, KskView
+from app.services.writer import WriteContext, ZoneWriter
+
+
+@dataclass
+class EnableSigning:
+    """Needs an ACTIVE key whose KMS key is usable; enabling a signing zone succeeds again."""
+
+    zone_id: str
+    caller_reference: None = None
+
+    @property
+    def zone_ids(self) -> tuple[str]:
+        return (self.zone_id,)
+
+    async def apply(self, ctx: WriteContext) -> ChangeView:
+        zone = public_zone(ctx, self.zone_id)
+        active = [KskView.of(key) for key in zone.key_signing_keys if key.status == "ACTIVE"]
+        if not active:
+            raise KeySigningKeyWithActiveStatusNotFound(
+                f"Hosted zone with ID '{zone.id}' does not have a Key Signing Key in ACTIVE status."
+            )
+        live = effective_dnssec("SIGNING", active, await ctx.kms.describe_many(watched_arns(active)))
+        if not any(key.status == "ACTIVE" for key in live.key_signing_keys):
+            raise InvalidKMSArn(live.key_signing_keys[0].status_message or "")
+        zone.serve_signature = "SIGNING"
+        return ChangeView.of(ctx.record_change())
+
+
+@dataclass
+class DisableSigning:
+    """Stops signing; KSKs keep their status. DNSSECNotFound on a zone that neither signs nor has a KSK."""
+
+    zone_id: str
+    caller_reference: None = None
+
+    @property
+    def zone_ids(self) -> tuple[str]:
+        return (self.zone_id,)
+
+    async def apply(self, ctx: WriteContext) -> ChangeView:
+        zone = public_zone(ctx, self.zone_id)
+        if zone.serve_signature == "NOT_SIGNING" and not zone.key_signing_keys:
+            raise DNSSECNotFound(f"Hosted zone '{zone.id}' does not have any DNSSEC resources.")
+        zone.serve_signature = "NOT_SIGNING"
+        return ChangeView.of(ctx.record_change())
+
+
+class Dnssec:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], writer: ZoneWriter, kms: KmsBackend) -> None:
+        self._sessionmaker = sessionmaker
+        self._writer = writer
+        self._kms = kms
+
+    async def get(self, zone_id: str) -> DnssecView:
+        """The zone's signing status and every KSK, with ACTION_NEEDED evaluated from KMS now."""
+        async with self._sessionmaker() as session:
+            zone = await session.get(HostedZone, zone_id, options=[selectinload(HostedZone.key_signing_keys)])
+            if zone is None:
+                raise NoSuchHostedZone(f"No hosted zone found with ID: {zone_id}")
+            if zone.private_zone:
+                raise InvalidArgument(PRIVATE_ZONE_MESSAGE)
+            keys = [KskView.of(key) for key in zone.key_signing_keys]
+            serve_signature = zone.serve_signature
+        return effective_dnssec(serve_signature, keys, await self._kms.describe_many(watched_arns(keys)))
+
+    async def enable(self, zone_id: str) -> ChangeView:
+        return await self._writer.submit(EnableSigning(zone_id), fault_injectable=True)
+
+    async def disable(self, zone_id: str) -> ChangeView:
+        return await self._writer.submit(DisableSigning(zone_id), fault_injectable=True)

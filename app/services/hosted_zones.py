@@ -1,0 +1,201 @@
+"""Hosted zones: create, read, list, comment, tags, delete (Route 53 API Reference, "Hosted zones")."""
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
+
+from app.db.models import HostedZone, HostedZoneTag
+from app.dnssec.records import owner_name_wire
+from app.errors import HostedZoneAlreadyExists, HostedZoneNotEmpty, InvalidDomainName, NoSuchHostedZone
+from app.services.views import ChangeView, ZoneView
+from app.services.writer import WriteContext, ZoneWriter, new_id
+
+_NAME_SERVER_SUFFIXES = ("com", "net", "org", "co.uk")
+HOSTED_ZONE_HAS_KEYS = "The specified hosted zone contains DNSSEC Key Signing Keys and so cannot be deleted."
+
+
+def normalise_zone_name(name: str) -> str:
+    """Lower-case, absolute form of a zone name; InvalidDomainName when it is not a domain name
+    (RFC 1035 §2.3.4 limits: labels 1-63 octets, names up to 255)."""
+    absolute = name if name.endswith(".") else name + "."
+    try:
+        wire = owner_name_wire(absolute)
+    except ValueError:
+        raise InvalidDomainName(f"{name} is not a valid domain name.") from None
+    if wire == b"\x00":
+        raise InvalidDomainName(f"{name} is reserved by AWS!")
+    return absolute.lower()
+
+
+def sort_key(name: str) -> str:
+    """Labels in reverse order (``com.example.www.``): the order ListHostedZonesByName uses."""
+    return ".".join(reversed(name.rstrip(".").split("."))) + "."
+
+
+def name_servers(zone_id: str) -> list[str]:
+    """Four stable ``awsdns`` name servers for a zone, in the shape Route 53 assigns them."""
+    digest = hashlib.sha256(zone_id.encode()).digest()
+    return [
+        f"ns-{int.from_bytes(digest[2 * i : 2 * i + 2], 'big') % 2048}.awsdns-{digest[8 + i] % 64:02d}.{suffix}"
+        for i, suffix in enumerate(_NAME_SERVER_SUFFIXES)
+    ]
+
+
+@dataclass
+class CreateZone:
+    name: str
+    caller_reference: str
+    comment: str | None
+    vpc_id: str | None
+    vpc_region: str | None
+    zone_ids: tuple[str, ...] = ()
+
+    async def apply(self, ctx: WriteContext) -> tuple[ZoneView, ChangeView]:
+        if self.caller_reference in ctx.caller_references:
+            raise HostedZoneAlreadyExists("A hosted zone has already been created with the specified caller reference.")
+        zone = HostedZone(
+            id=new_id("Z"),
+            name=self.name,
+            sort_name=sort_key(self.name),
+            caller_reference=self.caller_reference,
+            comment=self.comment,
+            vpc_id=self.vpc_id,
+            vpc_region=self.vpc_region,
+            serve_signature="NOT_SIGNING",
+            created_at=ctx.now,
+            key_signing_keys=[],
+        )
+        ctx.add_zone(zone)
+        return ZoneView.of(zone), ChangeView.of(ctx.record_change())
+
+
+@dataclass
+class DeleteZone:
+    zone_id: str
+    caller_reference: None = None
+
+    @property
+    def zone_ids(self) -> tuple[str]:
+        return (self.zone_id,)
+
+    async def apply(self, ctx: WriteContext) -> ChangeView:
+        zone = ctx.zone(self.zone_id)
+        if zone.key_signing_keys:
+            raise HostedZoneNotEmpty(HOSTED_ZONE_HAS_KEYS)
+        if zone.serve_signature != "NOT_SIGNING":
+            raise HostedZoneNotEmpty("The specified hosted zone has DNSSEC signing enabled and so cannot be deleted.")
+        ctx.delete_zone(zone)
+        return ChangeView.of(ctx.record_change())
+
+
+@dataclass
+class UpdateComment:
+    zone_id: str
+    comment: str | None
+    caller_reference: None = None
+
+    @property
+    def zone_ids(self) -> tuple[str]:
+        return (self.zone_id,)
+
+    async def apply(self, ctx: WriteContext) -> ZoneView:
+        zone = ctx.zone(self.zone_id)
+        zone.comment = self.comment
+        return ZoneView.of(zone)
+
+
+@dataclass
+class ChangeTags:
+    zone_id: str
+    add: dict[str, str] = field(default_factory=dict)
+    remove: tuple[str, ...] = ()
+    caller_reference: None = None
+
+    @property
+    def zone_ids(self) -> tuple[str]:
+        return (self.zone_id,)
+
+    async def apply(self, ctx: WriteContext) -> None:
+        ctx.zone(self.zone_id)
+        if self.remove:
+            await ctx.session.execute(
+                delete(HostedZoneTag).where(
+                    HostedZoneTag.hosted_zone_id == self.zone_id, HostedZoneTag.key.in_(self.remove)
+                )
+            )
+        for key, value in self.add.items():
+            await ctx.session.merge(HostedZoneTag(hosted_zone_id=self.zone_id, key=key, value=value))
+
+
+@dataclass(frozen=True)
+class ZonePage:
+    zones: list[ZoneView]
+    next_zone: ZoneView | None
+
+
+class HostedZones:
+    """Reads run in their own short transaction; writes go through the process's ZoneWriter."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], writer: ZoneWriter) -> None:
+        self._sessionmaker = sessionmaker
+        self._writer = writer
+
+    async def create(self, write: CreateZone) -> tuple[ZoneView, ChangeView]:
+        return await self._writer.submit(write)
+
+    async def delete(self, zone_id: str) -> ChangeView:
+        return await self._writer.submit(DeleteZone(zone_id))
+
+    async def update_comment(self, zone_id: str, comment: str | None) -> ZoneView:
+        return await self._writer.submit(UpdateComment(zone_id, comment))
+
+    async def change_tags(self, zone_id: str, add: dict[str, str], remove: tuple[str, ...]) -> None:
+        await self._writer.submit(ChangeTags(zone_id, add, remove))
+
+    async def get(self, zone_id: str) -> ZoneView:
+        async with self._sessionmaker() as session:
+            zone = await session.get(HostedZone, zone_id)
+        if zone is None:
+            raise NoSuchHostedZone(f"No hosted zone found with ID: {zone_id}")
+        return ZoneView.of(zone)
+
+    async def tags(self, zone_id: str) -> dict[str, str]:
+        async with self._sessionmaker() as session:
+            zone = await session.get(HostedZone, zone_id, options=[selectinload(HostedZone.tags)])
+            if zone is None:
+                raise NoSuchHostedZone(f"No hosted zone found with ID: {zone_id}")
+            return {tag.key: tag.value for tag in zone.tags}
+
+    async def count(self) -> int:
+        async with self._sessionmaker() as session:
+            return int(await session.scalar(select(func.count()).select_from(HostedZone)) or 0)
+
+    async def list(self, marker: str | None, max_items: int, private_only: bool) -> ZonePage:
+        """Zones in id order from ``marker`` on (keyset pagination on the primary key)."""
+        query = select(HostedZone).order_by(HostedZone.id).limit(max_items + 1)
+        if marker is not None:
+            query = query.where(HostedZone.id >= marker)
+        if private_only:
+            query = query.where(HostedZone.vpc_id.is_not(None))
+        return await self._page(query, max_items)
+
+    async def list_by_name(self, dns_name: str | None, zone_id: str | None, max_items: int) -> ZonePage:
+        """Zones in reversed-label name order, then id, from ``(dns_name, zone_id)`` on."""
+        query = select(HostedZone).order_by(HostedZone.sort_name, HostedZone.id).limit(max_items + 1)
+        if dns_name is not None:
+            start = sort_key(normalise_zone_name(dns_name))
+            if zone_id is not None:
+                query = query.where(tuple_(HostedZone.sort_name, HostedZone.id) >= (start, zone_id))
+            else:
+                query = query.where(HostedZone.sort_name >= start)
+        return await self._page(query, max_items)
+
+    async def _page(self, query: Any, max_items: int) -> ZonePage:
+        async with self._sessionmaker() as session:
+            zones = [ZoneView.of(zone) for zone in await session.scalars(query)]
+        extra = zones[max_items] if len(zones) > max_items else None
+        return ZonePage(zones[:max_items], extra)

@@ -1,0 +1,223 @@
+"""Key-signing keys: CreateKeySigningKey, ActivateKeySigningKey, DeactivateKeySigningKey and
+DeleteKeySigningKey (Route 53 API Reference), with the rules of the Route 53 Developer Guide,
+"Working with customer managed keys for DNSSEC".
+
+Request-level checks (name, status, the KMS key) run before the write transaction; zone-level rules run
+inside it, under the zone lock (see app.services.writer).
+"""
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db.models import HostedZone, KeySigningKey
+from app.dnssec.records import KskMaterial, derive_ksk_material
+from app.errors import (
+    InvalidArgument,
+    InvalidKeySigningKeyName,
+    InvalidKeySigningKeyStatus,
+    InvalidSigningStatus,
+    KeySigningKeyAlreadyExists,
+    KeySigningKeyInUse,
+    NoSuchKeySigningKey,
+    TooManyKeySigningKeys,
+)
+from app.kms.backend import KmsBackend
+from app.kms.checks import check_dnssec_key
+from app.services.dnssec_state import ACTION_NEEDED, effective_dnssec, watched_arns
+from app.services.views import ChangeView, KskView
+from app.services.writer import WriteContext, ZoneWriter
+
+MAX_KEYS_PER_ZONE = 2
+_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
+PRIVATE_ZONE_MESSAGE = "Operation is unsupported for private hosted zones."
+
+
+def check_name(name: str) -> None:
+    """Letters, digits and underscores as documented, plus the hyphens and dots real Route 53 accepts."""
+    if not _NAME.fullmatch(name):
+        raise InvalidKeySigningKeyName(
+            f"The key-signing key name '{name}' is not valid. A name can contain only letters, digits, "
+            "underscores (_), hyphens (-) and periods (.)."
+        )
+
+
+def check_initial_status(status: str) -> None:
+    if status not in ("ACTIVE", "INACTIVE"):
+        raise InvalidKeySigningKeyStatus(
+            f"The key-signing key status '{status}' is not valid. Specify ACTIVE or INACTIVE."
+        )
+
+
+def public_zone(ctx: WriteContext, zone_id: str) -> HostedZone:
+    zone = ctx.zone(zone_id)
+    if zone.private_zone:
+        raise InvalidArgument(PRIVATE_ZONE_MESSAGE)
+    return zone
+
+
+def find_key(ctx: WriteContext, zone_id: str, name: str) -> tuple[HostedZone, KeySigningKey]:
+    """The zone and its KSK named ``name``, or NoSuchKeySigningKey (also for a missing zone: the KSK
+    operations do not model NoSuchHostedZone)."""
+    zone = ctx.zones.get(zone_id)
+    key = next((k for k in zone.key_signing_keys if k.name == name), None) if zone else None
+    if zone is None or key is None:
+        raise no_such_key(zone_id, name)
+    return zone, key
+
+
+def no_such_key(zone_id: str, name: str) -> NoSuchKeySigningKey:
+    return NoSuchKeySigningKey(f"No key-signing key named '{name}' exists in hosted zone '{zone_id}'.")
+
+
+@dataclass
+class CreateKey:
+    zone_id: str
+    name: str
+    kms_arn: str
+    status: str
+    spki_der: bytes
+    caller_reference: None = None
+
+    @property
+    def zone_ids(self) -> tuple[str]:
+        return (self.zone_id,)
+
+    async def apply(self, ctx: WriteContext) -> tuple[KskView, ChangeView]:
+        zone = public_zone(ctx, self.zone_id)
+        await _refuse_unusable_signing(ctx, zone)
+        keys = zone.key_signing_keys
+        if any(key.name == self.name for key in keys):
+            raise KeySigningKeyAlreadyExists(
+                f"A key-signing key named '{self.name}' already exists in hosted zone '{zone.id}'."
+            )
+        if any(key.kms_arn == self.kms_arn for key in keys):
+            raise KeySigningKeyAlreadyExists(
+                f"A key-signing key using the KMS key '{self.kms_arn}' already exists in hosted zone '{zone.id}'."
+            )
+        if len(keys) >= MAX_KEYS_PER_ZONE:
+            raise TooManyKeySigningKeys(
+                f"Hosted zone '{zone.id}' already has {MAX_KEYS_PER_ZONE} key-signing keys, the most a hosted "
+                "zone can have. Delete a key-signing key, and then try again."
+            )
+        material: KskMaterial = derive_ksk_material(zone.name, self.spki_der)
+        key = KeySigningKey(
+            hosted_zone_id=zone.id,
+            name=self.name,
+            kms_arn=self.kms_arn,
+            status=self.status,
+            key_tag=material.key_tag,
+            digest_value=material.digest_value,
+            public_key=material.public_key,
+            created_at=ctx.now,
+            last_modified_at=ctx.now,
+        )
+        keys.append(key)
+        ctx.session.add(key)
+        return KskView.of(key), ChangeView.of(ctx.record_change())
+
+
+async def _refuse_unusable_signing(ctx: WriteContext, zone: HostedZone) -> None:
+    """InvalidSigningStatus while the zone signs but no ACTIVE key can be used (its ServeSignature is
+    ACTION_NEEDED): repair the KMS key and activate, or disable signing, first."""
+    if zone.serve_signature != "SIGNING":
+        return
+    keys = [KskView.of(key) for key in zone.key_signing_keys]
+    views = await ctx.kms.describe_many(watched_arns(keys))
+    if effective_dnssec(zone.serve_signature, keys, views).serve_signature == ACTION_NEEDED:
+        raise InvalidSigningStatus(
+            f"The DNSSEC signing status of hosted zone '{zone.id}' is ACTION_NEEDED. Activate a usable "
+            "key-signing key or disable DNSSEC signing, and then try again."
+        )
+
+
+@dataclass
+class SetKeyStatus:
+    """ActivateKeySigningKey (``status`` ACTIVE) or DeactivateKeySigningKey (INACTIVE)."""
+
+    zone_id: str
+    name: str
+    status: str
+    kms_arn: str | None = None
+    caller_reference: None = None
+
+    @property
+    def zone_ids(self) -> tuple[str]:
+        return (self.zone_id,)
+
+    async def apply(self, ctx: WriteContext) -> ChangeView:
+        zone, key = find_key(ctx, self.zone_id, self.name)
+        if self.kms_arn is not None and key.kms_arn != self.kms_arn:
+            raise no_such_key(self.zone_id, self.name)  # deleted and re-created since the KMS check
+        last_active = not any(other.status == "ACTIVE" for other in zone.key_signing_keys if other is not key)
+        if self.status == "INACTIVE" and key.status == "ACTIVE" and zone.serve_signature == "SIGNING" and last_active:
+            raise KeySigningKeyInUse(
+                f"The key-signing key '{key.name}' is the only ACTIVE key-signing key of hosted zone "
+                f"'{zone.id}', which has DNSSEC signing enabled. Disable DNSSEC signing, or activate "
+                "another key-signing key, and then try again."
+            )
+        key.status = self.status
+        key.status_message = None
+        key.last_modified_at = ctx.now
+        return ChangeView.of(ctx.record_change())
+
+
+@dataclass
+class DeleteKey:
+    zone_id: str
+    name: str
+    caller_reference: None = None
+
+    @property
+    def zone_ids(self) -> tuple[str]:
+        return (self.zone_id,)
+
+    async def apply(self, ctx: WriteContext) -> ChangeView:
+        zone, key = find_key(ctx, self.zone_id, self.name)
+        if key.status != "INACTIVE":
+            raise InvalidKeySigningKeyStatus(
+                f"Key Signing Key with name {key.name} cannot be deleted because current status is not INACTIVE."
+            )
+        zone.key_signing_keys.remove(key)
+        await ctx.session.delete(key)
+        return ChangeView.of(ctx.record_change())
+
+
+class KeySigningKeys:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], writer: ZoneWriter, kms: KmsBackend) -> None:
+        self._sessionmaker = sessionmaker
+        self._writer = writer
+        self._kms = kms
+
+    async def create(self, zone_id: str, name: str, kms_arn: str, status: str) -> tuple[KskView, ChangeView]:
+        """Checks in the documented order: name, status, KMS key, then (under the zone lock) zone,
+        private zone, signing status, duplicate name, duplicate KMS key, the limit of two."""
+        check_name(name)
+        check_initial_status(status)
+        spki_der = check_dnssec_key(kms_arn, await self._kms.describe(kms_arn))
+        write = CreateKey(zone_id, name, kms_arn, status, spki_der)
+        return await self._writer.submit(write, fault_injectable=True)
+
+    async def activate(self, zone_id: str, name: str) -> ChangeView:
+        """Re-checks the KMS key (InvalidKMSArn), then makes the key ACTIVE; activating an ACTIVE key
+        succeeds and clears ACTION_NEEDED once the KMS key is usable again."""
+        kms_arn = await self._kms_arn_of(zone_id, name)
+        check_dnssec_key(kms_arn, await self._kms.describe(kms_arn))
+        return await self._writer.submit(SetKeyStatus(zone_id, name, "ACTIVE", kms_arn), fault_injectable=True)
+
+    async def deactivate(self, zone_id: str, name: str) -> ChangeView:
+        return await self._writer.submit(SetKeyStatus(zone_id, name, "INACTIVE"), fault_injectable=True)
+
+    async def delete(self, zone_id: str, name: str) -> ChangeView:
+        return await self._writer.submit(DeleteKey(zone_id, name), fault_injectable=True)
+
+    async def _kms_arn_of(self, zone_id: str, name: str) -> str:
+        async with self._sessionmaker() as session:
+            kms_arn = await session.scalar(
+                select(KeySigningKey.kms_arn).where(KeySigningKey.hosted_zone_id == zone_id, KeySigningKey.name == name)
+            )
+        if kms_arn is None:
+            raise no_such_key(zone_id, name)
+        return kms_arn
