@@ -1,0 +1,36 @@
+"""Alembic migrations run forward and back, and the models match them (``alembic check``)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+
+def alembic(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "R53_DATABASE_URL": database_url}
+    return subprocess.run(
+        [sys.executable, "-m", "alembic", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_upgrade_downgrade_upgrade_and_check(database_url: str) -> None:
+    for step in (("downgrade", "base"), ("upgrade", "head"), ("downgrade", "base"), ("upgrade", "head")):
+        result = alembic(database_url, *step)
+        assert result.returncode == 0, result.stderr
+    result = alembic(database_url, "check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No new upgrade operations detected" in result.stdout + result.stderr
+
+
+def test_migrate_command_creates_the_database_folder(tmp_path: Path) -> None:
+    database = tmp_path / "nested" / "folder" / "route53.db"
+    env = {**os.environ, "R53_DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "migrate"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert database.exists()
+    check = alembic(f"sqlite+aiosqlite:///{database}", "current")
+    assert "(head)" in check.stdout
