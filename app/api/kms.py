@@ -1,0 +1,45 @@
+"""The KMS endpoint: ``POST /`` with ``X-Amz-Target: TrentService.<Operation>`` (KMS API Reference).
+
+Every response, error or not, is JSON 1.1 with an ``x-amzn-RequestId`` header.
+"""
+
+import logging
+import uuid
+
+from fastapi import APIRouter, Request, Response
+
+from app.config import Settings
+from app.db.session import LockTimeout
+from app.errors import KmsError, KMSInternalException
+from app.kms.service import LocalKms
+from app.protocol.kms import CONTENT_TYPE, parse_request, render_error, render_result
+
+logger = logging.getLogger(__name__)
+router = APIRouter()
+
+
+@router.post("/", include_in_schema=False)
+async def kms_operation(request: Request) -> Response:
+    """Parse, run the operation on ``app.state.local_kms``, render; unexpected faults become a logged 500."""
+    kms: LocalKms = request.app.state.local_kms
+    settings: Settings = request.app.state.settings
+    request_id = str(uuid.uuid4())
+    try:
+        kms_request = parse_request(
+            request.headers,
+            await request.body(),
+            operations=kms.operations,
+            default_region=settings.region,
+            max_body_bytes=settings.max_body_bytes,
+        )
+        result = await kms.operations[kms_request.operation](kms_request.params, kms_request.region)
+        status, body = 200, render_result(result)
+    except KmsError as error:
+        status, body = error.status, render_error(error)
+    except LockTimeout:
+        logger.warning("KMS request %s timed out waiting for a database lock", request_id)
+        status, body = 500, render_error(KMSInternalException("The request timed out. Retry the request."))
+    except Exception:
+        logger.exception("KMS request %s failed", request_id)
+        status, body = 500, render_error(KMSInternalException("An internal error occurred."))
+    return Response(body, status_code=status, media_type=CONTENT_TYPE, headers={"x-amzn-RequestId": request_id})

@@ -1,0 +1,123 @@
+"""Where Route 53 reads the KMS keys behind its KSKs: this service's own KMS tables, or a remote KMS.
+
+Both answer with a ``KmsKeyView``: the facts Route 53 checks (KMS API Reference: DescribeKey, GetPublicKey,
+GetKeyPolicy) and the DER SubjectPublicKeyInfo it derives the DNSKEY from.
+"""
+
+import asyncio
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+import boto3
+from botocore.exceptions import ClientError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.config import Settings
+from app.kms.models import KmsKey
+
+if TYPE_CHECKING:
+    from mypy_boto3_kms import KMSClient
+
+
+@dataclass(frozen=True)
+class KmsKeyView:
+    """A KMS key as Route 53 sees it; ``public_key_der`` is None for symmetric or non-enabled keys."""
+
+    arn: str
+    key_id: str
+    region: str
+    account_id: str
+    key_state: str
+    key_spec: str
+    key_usage: str
+    policy: str
+    public_key_der: bytes | None
+
+
+class KmsBackend(Protocol):
+    async def describe(self, arn: str) -> KmsKeyView | None:
+        """The key with this ARN, or None when there is none."""
+
+    async def describe_many(self, arns: Collection[str]) -> dict[str, KmsKeyView]:
+        """The keys with these ARNs, by ARN; ARNs that name no key are absent."""
+
+
+class LocalKmsBackend:
+    """Keys from this service's ``kms_key`` table."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self._sessionmaker = sessionmaker
+
+    async def describe(self, arn: str) -> KmsKeyView | None:
+        return (await self.describe_many([arn])).get(arn)
+
+    async def describe_many(self, arns: Collection[str]) -> dict[str, KmsKeyView]:
+        if not arns:
+            return {}
+        async with self._sessionmaker() as session:
+            keys = (await session.scalars(select(KmsKey).where(KmsKey.arn.in_(set(arns))))).all()
+        return {key.arn: _view(key) for key in keys}
+
+
+def _view(key: KmsKey) -> KmsKeyView:
+    return KmsKeyView(
+        arn=key.arn,
+        key_id=key.key_id,
+        region=key.region,
+        account_id=key.account_id,
+        key_state=key.key_state,
+        key_spec=key.key_spec,
+        key_usage=key.key_usage,
+        policy=key.policy,
+        public_key_der=key.public_key if key.key_state == "Enabled" else None,
+    )
+
+
+class RemoteKmsBackend:
+    """Keys from a KMS endpoint (AWS or compatible), with credentials from the standard AWS chain.
+
+    boto3 is blocking, so each key is read in a worker thread: DescribeKey, then GetPublicKey when the key is
+    enabled, then GetKeyPolicy (PolicyName ``default``).
+    """
+
+    def __init__(self, endpoint_url: str, region: str) -> None:
+        self._client: KMSClient = boto3.client("kms", endpoint_url=endpoint_url, region_name=region)
+
+    async def describe(self, arn: str) -> KmsKeyView | None:
+        return await asyncio.to_thread(self._describe, arn)
+
+    async def describe_many(self, arns: Collection[str]) -> dict[str, KmsKeyView]:
+        unique = list(set(arns))
+        views = await asyncio.gather(*(self.describe(arn) for arn in unique))
+        return {arn: view for arn, view in zip(unique, views, strict=True) if view is not None}
+
+    def _describe(self, arn: str) -> KmsKeyView | None:
+        try:
+            metadata = self._client.describe_key(KeyId=arn)["KeyMetadata"]
+            enabled = metadata["KeyState"] == "Enabled"
+            public_key = self._client.get_public_key(KeyId=arn)["PublicKey"] if enabled else None
+            policy = self._client.get_key_policy(KeyId=arn, PolicyName="default")["Policy"]
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "NotFoundException":
+                return None
+            raise
+        return KmsKeyView(
+            arn=metadata["Arn"],
+            key_id=metadata["KeyId"],
+            region=metadata["Arn"].split(":")[3],
+            account_id=metadata["AWSAccountId"],
+            key_state=metadata["KeyState"],
+            key_spec=metadata["KeySpec"],
+            key_usage=metadata["KeyUsage"],
+            policy=policy,
+            public_key_der=public_key,
+        )
+
+
+def build_kms_backend(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> KmsBackend:
+    """The remote backend when ``R53_KMS_ENDPOINT_URL`` is set, else the local one."""
+    if settings.kms_endpoint_url:
+        return RemoteKmsBackend(settings.kms_endpoint_url, settings.kms_region)
+    return LocalKmsBackend(sessionmaker)

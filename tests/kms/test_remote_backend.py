@@ -1,0 +1,107 @@
+"""RemoteKmsBackend against moto's KMS server, reached through boto3 as a real KMS would be."""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+from mypy_boto3_kms import KMSClient
+
+from app.config import Settings
+from app.db.session import create_engine, create_sessionmaker
+from app.kms.backend import LocalKmsBackend, RemoteKmsBackend, build_kms_backend
+from app.kms.checks import check_dnssec_key
+
+DNSSEC_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "dnssec-route53.amazonaws.com"},
+                "Action": ["kms:DescribeKey", "kms:GetPublicKey", "kms:Sign"],
+                "Resource": "*",
+            },
+        ],
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def aws_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Credentials for the standard chain, isolated from the developer's own AWS configuration."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+
+
+@pytest.fixture
+def moto_kms(moto_endpoint: str) -> KMSClient:
+    return boto3.client("kms", endpoint_url=moto_endpoint, region_name="us-east-1")
+
+
+async def test_describe_returns_the_key_as_route53_sees_it(moto_endpoint: str, moto_kms: KMSClient) -> None:
+    metadata = moto_kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY", Policy=DNSSEC_POLICY)["KeyMetadata"]
+    public_key = moto_kms.get_public_key(KeyId=metadata["KeyId"])["PublicKey"]
+
+    view = await RemoteKmsBackend(moto_endpoint, "us-east-1").describe(metadata["Arn"])
+
+    assert view is not None
+    assert (view.arn, view.key_id, view.region, view.account_id) == (
+        metadata["Arn"],
+        metadata["KeyId"],
+        "us-east-1",
+        metadata["AWSAccountId"],
+    )
+    assert (view.key_state, view.key_spec, view.key_usage) == ("Enabled", "ECC_NIST_P256", "SIGN_VERIFY")
+    assert json.loads(view.policy) == json.loads(DNSSEC_POLICY)
+    assert check_dnssec_key(metadata["Arn"], view) == view.public_key_der == public_key
+
+
+async def test_disabled_key_has_no_public_key(moto_endpoint: str, moto_kms: KMSClient) -> None:
+    metadata = moto_kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY", Policy=DNSSEC_POLICY)["KeyMetadata"]
+    moto_kms.disable_key(KeyId=metadata["KeyId"])  # moto's DisableKey takes no ARN
+
+    view = await RemoteKmsBackend(moto_endpoint, "us-east-1").describe(metadata["Arn"])
+
+    assert view is not None and (view.key_state, view.public_key_der) == ("Disabled", None)
+
+
+async def test_missing_keys_are_none_or_absent(moto_endpoint: str, moto_kms: KMSClient) -> None:
+    arn = moto_kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY", Policy=DNSSEC_POLICY)["KeyMetadata"][
+        "Arn"
+    ]
+    missing = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    backend = RemoteKmsBackend(moto_endpoint, "us-east-1")
+
+    assert await backend.describe(missing) is None
+    assert set(await backend.describe_many([arn, missing, arn])) == {arn}
+
+
+def test_build_kms_backend_picks_remote_only_with_an_endpoint(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", kms_endpoint_url=None)
+    sessionmaker = create_sessionmaker(create_engine(settings))
+    remote = settings.model_copy(update={"kms_endpoint_url": "http://127.0.0.1:1"})
+
+    assert isinstance(build_kms_backend(settings, sessionmaker), LocalKmsBackend)
+    assert isinstance(build_kms_backend(remote, sessionmaker), RemoteKmsBackend)
