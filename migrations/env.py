@@ -7,10 +7,8 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import Connection
 
-from app.db.base import UtcDateTime
-
 from app.config import Settings
-from app.db.base import Base
+from app.db.base import Base, UtcDateTime
 from app.db.models import Change, HostedZone  # noqa: F401  (registers the tables)
 from app.db.session import create_engine
 from app.kms.models import KmsKey  # noqa: F401

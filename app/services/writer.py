@@ -42,6 +42,7 @@ from app.kms.backend import KmsBackend
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 _ID_ALPHABET = string.ascii_uppercase + string.digits
 
 # Named unique constraints (app.db.base naming convention) and the error each one means.
@@ -113,14 +114,17 @@ class WriteContext:
         return change
 
 
-class ZoneWrite(Protocol[T]):  # type: ignore[misc]
+class ZoneWrite(Protocol[T_co]):
     """One client request's state change. ``zone_ids`` are locked and loaded before ``apply`` runs;
     ``caller_reference`` (CreateHostedZone) is checked against the zones that exist."""
 
-    zone_ids: Collection[str]
-    caller_reference: str | None
+    @property
+    def zone_ids(self) -> Collection[str]: ...
 
-    async def apply(self, ctx: WriteContext) -> T: ...
+    @property
+    def caller_reference(self) -> str | None: ...
+
+    async def apply(self, ctx: WriteContext) -> T_co: ...
 
 
 @dataclass

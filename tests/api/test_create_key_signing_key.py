@@ -333,36 +333,36 @@ async def _app_with(settings: Settings, **changes: object) -> FastAPI:
 
 async def test_fault_injection_answers_concurrent_modification_and_writes_nothing(settings):
     app = await _app_with(settings, fault_concurrent_modification_rate=1.0)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="https://route53.amazonaws.com"
-        ) as client:
-            zone_id = await new_zone(client)
-            response = await create_ksk(
-                client, HostedZoneId=zone_id, KeyManagementServiceArn=await make_key(app), Name="ksk1"
-            )
-            assert_error(response, 400, "ConcurrentModification", CONCURRENT)
-            dnssec = parse("GetDNSSEC", await client.get(f"/2013-04-01/hostedzone/{zone_id}/dnssec"))
-            assert dnssec["KeySigningKeys"] == []
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://route53.amazonaws.com") as client,
+    ):
+        zone_id = await new_zone(client)
+        response = await create_ksk(
+            client, HostedZoneId=zone_id, KeyManagementServiceArn=await make_key(app), Name="ksk1"
+        )
+        assert_error(response, 400, "ConcurrentModification", CONCURRENT)
+        dnssec = parse("GetDNSSEC", await client.get(f"/2013-04-01/hostedzone/{zone_id}/dnssec"))
+        assert dnssec["KeySigningKeys"] == []
 
 
 async def test_lock_held_past_the_timeout_is_concurrent_modification(settings):
     if settings.sqlite_path() is None:
         pytest.skip("holds the SQLite write lock from outside")
     app = await _app_with(settings, lock_timeout_ms=200)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="https://route53.amazonaws.com"
-        ) as client:
-            zone_id = await new_zone(client)
-            arn = await make_key(app)
-            blocker = sqlite3.connect(settings.sqlite_path(), isolation_level=None)
-            blocker.execute("BEGIN IMMEDIATE")
-            try:
-                response = await create_ksk(client, HostedZoneId=zone_id, KeyManagementServiceArn=arn, Name="ksk1")
-            finally:
-                blocker.execute("ROLLBACK")
-                blocker.close()
-            assert_error(response, 400, "ConcurrentModification", CONCURRENT)
-            retried = await create_ksk(client, HostedZoneId=zone_id, KeyManagementServiceArn=arn, Name="ksk1")
-            assert retried.status_code == 201
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://route53.amazonaws.com") as client,
+    ):
+        zone_id = await new_zone(client)
+        arn = await make_key(app)
+        blocker = sqlite3.connect(settings.sqlite_path(), isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            response = await create_ksk(client, HostedZoneId=zone_id, KeyManagementServiceArn=arn, Name="ksk1")
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        assert_error(response, 400, "ConcurrentModification", CONCURRENT)
+        retried = await create_ksk(client, HostedZoneId=zone_id, KeyManagementServiceArn=arn, Name="ksk1")
+        assert retried.status_code == 201
