@@ -1,0 +1,80 @@
+"""End to end with ``R53_KMS_ENDPOINT_URL``: the real server asks a moto KMS server for the key behind a KSK
+and applies the same checks; the KSK's DNSSEC material comes from moto's public key."""
+
+import base64
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto.server import ThreadedMotoServer
+
+from tests.conftest import LiveServer, fresh_database_url
+from tests.kms.test_remote_backend import DNSSEC_POLICY
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def test_create_key_signing_key_with_a_remote_kms(
+    moto_url: str, template_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")  # the server's standard credential chain
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    urls = fresh_database_url(template_database, tmp_path)
+    server = LiveServer(next(urls), tmp_path, kms_endpoint_url=moto_url, kms_region="us-east-1")
+    server.start()
+    try:
+        moto_kms = boto3.client(
+            "kms",
+            endpoint_url=moto_url,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+        arn = moto_kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY", Policy=DNSSEC_POLICY)["KeyMetadata"][
+            "Arn"
+        ]
+        spki = moto_kms.get_public_key(KeyId=arn)["PublicKey"]
+        route53 = server.client("route53")
+        zone = route53.create_hosted_zone(Name="remote.example", CallerReference=uuid.uuid4().hex)
+        zone_id = zone["HostedZone"]["Id"].split("/")[-1]
+        created = route53.create_key_signing_key(
+            CallerReference="r", HostedZoneId=zone_id, KeyManagementServiceArn=arn, Name="remote_ksk", Status="ACTIVE"
+        )
+        assert created["KeySigningKey"]["PublicKey"] == base64.b64encode(spki[-64:]).decode()
+
+        no_grant = moto_kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["Arn"]
+        wrong_spec = moto_kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY", Policy=DNSSEC_POLICY)[
+            "KeyMetadata"
+        ]["Arn"]
+        local_only = server.client("kms").create_key(
+            KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY", Policy=DNSSEC_POLICY
+        )["KeyMetadata"]["Arn"]
+        expected = {
+            no_grant: "did not grant all required permissions",
+            wrong_spec: "has key spec 'RSA_2048'",
+            local_only: "does not exist",
+        }
+        for index, (bad, fragment) in enumerate(expected.items()):
+            with pytest.raises(ClientError) as caught:
+                route53.create_key_signing_key(
+                    CallerReference="r",
+                    HostedZoneId=zone_id,
+                    KeyManagementServiceArn=bad,
+                    Name=f"bad_{index}",
+                    Status="ACTIVE",
+                )
+            assert caught.value.response["Error"]["Code"] == "InvalidKMSArn"
+            assert fragment in caught.value.response["Error"]["Message"]
+    finally:
+        server.stop()
+        next(urls, None)
