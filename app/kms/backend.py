@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
+from app.db.batch_loader import BatchLoader
 from app.kms.models import KmsKey
 
 if TYPE_CHECKING:
@@ -45,19 +46,21 @@ class KmsBackend(Protocol):
 
 
 class LocalKmsBackend:
-    """Keys from this service's ``kms_key`` table."""
+    """Keys from this service's ``kms_key`` table; concurrent lookups share one query (BatchLoader)."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
+        self._loader: BatchLoader[str, KmsKeyView] = BatchLoader(self._fetch)
 
     async def describe(self, arn: str) -> KmsKeyView | None:
-        return (await self.describe_many([arn])).get(arn)
+        return await self._loader.load(arn)
 
     async def describe_many(self, arns: Collection[str]) -> dict[str, KmsKeyView]:
-        if not arns:
-            return {}
+        return await self._loader.load_many(arns)
+
+    async def _fetch(self, arns: list[str]) -> dict[str, KmsKeyView]:
         async with self._sessionmaker() as session:
-            keys = (await session.scalars(select(KmsKey).where(KmsKey.arn.in_(set(arns))))).all()
+            keys = (await session.scalars(select(KmsKey).where(KmsKey.arn.in_(arns)))).all()
         return {key.arn: _view(key) for key in keys}
 
 

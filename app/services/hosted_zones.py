@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
+from app.db.batch_loader import BatchLoader
 from app.db.models import HostedZone, HostedZoneTag
 from app.dnssec.records import owner_name_wire
 from app.errors import HostedZoneAlreadyExists, HostedZoneNotEmpty, InvalidDomainName, NoSuchHostedZone
@@ -143,6 +144,7 @@ class HostedZones:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], writer: ZoneWriter) -> None:
         self._sessionmaker = sessionmaker
         self._writer = writer
+        self._loader: BatchLoader[str, ZoneView] = BatchLoader(self._fetch)
 
     async def create(self, write: CreateZone) -> tuple[ZoneView, ChangeView]:
         return await self._writer.submit(write)
@@ -157,11 +159,15 @@ class HostedZones:
         await self._writer.submit(ChangeTags(zone_id, add, remove))
 
     async def get(self, zone_id: str) -> ZoneView:
-        async with self._sessionmaker() as session:
-            zone = await session.get(HostedZone, zone_id)
+        zone = await self._loader.load(zone_id)
         if zone is None:
             raise NoSuchHostedZone(f"No hosted zone found with ID: {zone_id}")
-        return ZoneView.of(zone)
+        return zone
+
+    async def _fetch(self, zone_ids: list[str]) -> dict[str, ZoneView]:
+        async with self._sessionmaker() as session:
+            zones = await session.scalars(select(HostedZone).where(HostedZone.id.in_(zone_ids)))
+            return {zone.id: ZoneView.of(zone) for zone in zones}
 
     async def tags(self, zone_id: str) -> dict[str, str]:
         async with self._sessionmaker() as session:
