@@ -8,12 +8,14 @@ KMS Developer Guide, "Key policies"). Evaluation follows IAM's rules for the ele
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 SERVICE_PRINCIPALS = frozenset({"dnssec-route53.amazonaws.com", "api-service.dnssec.route53.aws.internal"})
 REQUIRED_ACTIONS = ("kms:DescribeKey", "kms:GetPublicKey", "kms:Sign")
 
 
+@lru_cache(maxsize=4096)
 def grants_dnssec_access(policy: str) -> bool:
     """True when the policy allows, and does not deny, every action in ``REQUIRED_ACTIONS`` to Route 53.
 

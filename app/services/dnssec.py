@@ -2,9 +2,11 @@
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
+from app.db.batch_loader import BatchLoader
 from app.db.models import HostedZone
 from app.errors import (
     DNSSECNotFound,
@@ -64,23 +66,41 @@ class DisableSigning:
         return ChangeView.of(ctx.record_change())
 
 
+@dataclass(frozen=True)
+class _StoredDnssec:
+    private_zone: bool
+    serve_signature: str
+    keys: tuple[KskView, ...]
+
+
 class Dnssec:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], writer: ZoneWriter, kms: KmsBackend) -> None:
         self._sessionmaker = sessionmaker
         self._writer = writer
         self._kms = kms
+        self._loader: BatchLoader[str, _StoredDnssec] = BatchLoader(self._fetch)
 
     async def get(self, zone_id: str) -> DnssecView:
         """The zone's signing status and every KSK, with ACTION_NEEDED evaluated from KMS now."""
+        stored = await self._loader.load(zone_id)
+        if stored is None:
+            raise NoSuchHostedZone(f"No hosted zone found with ID: {zone_id}")
+        if stored.private_zone:
+            raise InvalidArgument(PRIVATE_ZONE_MESSAGE)
+        views = await self._kms.describe_many(watched_arns(stored.keys))
+        return effective_dnssec(stored.serve_signature, stored.keys, views)
+
+    async def _fetch(self, zone_ids: list[str]) -> dict[str, _StoredDnssec]:
         async with self._sessionmaker() as session:
-            zone = await session.get(HostedZone, zone_id, options=[selectinload(HostedZone.key_signing_keys)])
-            if zone is None:
-                raise NoSuchHostedZone(f"No hosted zone found with ID: {zone_id}")
-            if zone.private_zone:
-                raise InvalidArgument(PRIVATE_ZONE_MESSAGE)
-            keys = [KskView.of(key) for key in zone.key_signing_keys]
-            serve_signature = zone.serve_signature
-        return effective_dnssec(serve_signature, keys, await self._kms.describe_many(watched_arns(keys)))
+            zones = await session.scalars(
+                select(HostedZone).where(HostedZone.id.in_(zone_ids)).options(selectinload(HostedZone.key_signing_keys))
+            )
+            return {
+                zone.id: _StoredDnssec(
+                    zone.private_zone, zone.serve_signature, tuple(KskView.of(key) for key in zone.key_signing_keys)
+                )
+                for zone in zones
+            }
 
     async def enable(self, zone_id: str) -> ChangeView:
         return await self._writer.submit(EnableSigning(zone_id), fault_injectable=True)
