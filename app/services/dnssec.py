@@ -2,12 +2,9 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import selectinload
 
 from app.db.batch_loader import BatchLoader
-from app.db.models import HostedZone
 from app.errors import (
     DNSSECNotFound,
     InvalidArgument,
@@ -18,6 +15,7 @@ from app.errors import (
 from app.kms.backend import KmsBackend
 from app.services.dnssec_state import effective_dnssec, watched_arns
 from app.services.key_signing_keys import PRIVATE_ZONE_MESSAGE, public_zone
+from app.services.rows import ZONE_TABLE, load_zones, select_zones
 from app.services.views import ChangeView, DnssecView, KskView
 from app.services.writer import WriteContext, ZoneWriter
 
@@ -35,7 +33,7 @@ class EnableSigning:
 
     async def apply(self, ctx: WriteContext) -> ChangeView:
         zone = public_zone(ctx, self.zone_id)
-        active = [KskView.of(key) for key in zone.key_signing_keys if key.status == "ACTIVE"]
+        active = [KskView.of(key) for key in zone.keys if key.status == "ACTIVE"]
         if not active:
             raise KeySigningKeyWithActiveStatusNotFound(
                 f"Hosted zone with ID '{zone.id}' does not have a Key Signing Key in ACTIVE status."
@@ -44,7 +42,8 @@ class EnableSigning:
         if not any(key.status == "ACTIVE" for key in live.key_signing_keys):
             raise InvalidKMSArn(live.key_signing_keys[0].status_message or "")
         zone.serve_signature = "SIGNING"
-        return ChangeView.of(ctx.record_change())
+        ctx.zone_changed(zone)
+        return ctx.record_change()
 
 
 @dataclass
@@ -60,10 +59,11 @@ class DisableSigning:
 
     async def apply(self, ctx: WriteContext) -> ChangeView:
         zone = public_zone(ctx, self.zone_id)
-        if zone.serve_signature == "NOT_SIGNING" and not zone.key_signing_keys:
+        if zone.serve_signature == "NOT_SIGNING" and not zone.keys:
             raise DNSSECNotFound(f"Hosted zone '{zone.id}' does not have any DNSSEC resources.")
         zone.serve_signature = "NOT_SIGNING"
-        return ChangeView.of(ctx.record_change())
+        ctx.zone_changed(zone)
+        return ctx.record_change()
 
 
 @dataclass(frozen=True)
@@ -92,15 +92,11 @@ class Dnssec:
 
     async def _fetch(self, zone_ids: list[str]) -> dict[str, _StoredDnssec]:
         async with self._sessionmaker() as session:
-            zones = await session.scalars(
-                select(HostedZone).where(HostedZone.id.in_(zone_ids)).options(selectinload(HostedZone.key_signing_keys))
-            )
-            return {
-                zone.id: _StoredDnssec(
-                    zone.private_zone, zone.serve_signature, tuple(KskView.of(key) for key in zone.key_signing_keys)
-                )
-                for zone in zones
-            }
+            zones = await load_zones(session, select_zones().where(ZONE_TABLE.c.id.in_(zone_ids)), with_keys=True)
+        return {
+            zone.id: _StoredDnssec(zone.private_zone, zone.serve_signature, tuple(KskView.of(key) for key in zone.keys))
+            for zone in zones
+        }
 
     async def enable(self, zone_id: str) -> ChangeView:
         return await self._writer.submit(EnableSigning(zone_id), fault_injectable=True)

@@ -12,6 +12,7 @@ from app.db.batch_loader import BatchLoader
 from app.db.models import HostedZone, HostedZoneTag
 from app.dnssec.records import owner_name_wire
 from app.errors import HostedZoneAlreadyExists, HostedZoneNotEmpty, InvalidDomainName, NoSuchHostedZone
+from app.services.rows import ZONE_TABLE, ZoneRow, load_zones, select_zones
 from app.services.views import ChangeView, ZoneView
 from app.services.writer import WriteContext, ZoneWriter, new_id
 
@@ -58,7 +59,7 @@ class CreateZone:
     async def apply(self, ctx: WriteContext) -> tuple[ZoneView, ChangeView]:
         if self.caller_reference in ctx.caller_references:
             raise HostedZoneAlreadyExists("A hosted zone has already been created with the specified caller reference.")
-        zone = HostedZone(
+        zone = ZoneRow(
             id=new_id("Z"),
             name=self.name,
             sort_name=sort_key(self.name),
@@ -68,10 +69,9 @@ class CreateZone:
             vpc_region=self.vpc_region,
             serve_signature="NOT_SIGNING",
             created_at=ctx.now,
-            key_signing_keys=[],
         )
         ctx.add_zone(zone)
-        return ZoneView.of(zone), ChangeView.of(ctx.record_change())
+        return ZoneView.of(zone), ctx.record_change()
 
 
 @dataclass
@@ -85,12 +85,12 @@ class DeleteZone:
 
     async def apply(self, ctx: WriteContext) -> ChangeView:
         zone = ctx.zone(self.zone_id)
-        if zone.key_signing_keys:
+        if zone.keys:
             raise HostedZoneNotEmpty(HOSTED_ZONE_HAS_KEYS)
         if zone.serve_signature != "NOT_SIGNING":
             raise HostedZoneNotEmpty("The specified hosted zone has DNSSEC signing enabled and so cannot be deleted.")
         ctx.delete_zone(zone)
-        return ChangeView.of(ctx.record_change())
+        return ctx.record_change()
 
 
 @dataclass
@@ -106,6 +106,7 @@ class UpdateComment:
     async def apply(self, ctx: WriteContext) -> ZoneView:
         zone = ctx.zone(self.zone_id)
         zone.comment = self.comment
+        ctx.zone_changed(zone)
         return ZoneView.of(zone)
 
 
@@ -166,8 +167,8 @@ class HostedZones:
 
     async def _fetch(self, zone_ids: list[str]) -> dict[str, ZoneView]:
         async with self._sessionmaker() as session:
-            zones = await session.scalars(select(HostedZone).where(HostedZone.id.in_(zone_ids)))
-            return {zone.id: ZoneView.of(zone) for zone in zones}
+            zones = await load_zones(session, select_zones().where(ZONE_TABLE.c.id.in_(zone_ids)), with_keys=False)
+        return {zone.id: ZoneView.of(zone) for zone in zones}
 
     async def tags(self, zone_id: str) -> dict[str, str]:
         async with self._sessionmaker() as session:
@@ -182,26 +183,28 @@ class HostedZones:
 
     async def list(self, marker: str | None, max_items: int, private_only: bool) -> ZonePage:
         """Zones in id order from ``marker`` on (keyset pagination on the primary key)."""
-        query = select(HostedZone).order_by(HostedZone.id).limit(max_items + 1)
+        zone = ZONE_TABLE.c
+        query = select_zones().order_by(zone.id).limit(max_items + 1)
         if marker is not None:
-            query = query.where(HostedZone.id >= marker)
+            query = query.where(zone.id >= marker)
         if private_only:
-            query = query.where(HostedZone.vpc_id.is_not(None))
+            query = query.where(zone.vpc_id.is_not(None))
         return await self._page(query, max_items)
 
     async def list_by_name(self, dns_name: str | None, zone_id: str | None, max_items: int) -> ZonePage:
         """Zones in reversed-label name order, then id, from ``(dns_name, zone_id)`` on."""
-        query = select(HostedZone).order_by(HostedZone.sort_name, HostedZone.id).limit(max_items + 1)
+        zone = ZONE_TABLE.c
+        query = select_zones().order_by(zone.sort_name, zone.id).limit(max_items + 1)
         if dns_name is not None:
             start = sort_key(normalise_zone_name(dns_name))
             if zone_id is not None:
-                query = query.where(tuple_(HostedZone.sort_name, HostedZone.id) >= (start, zone_id))
+                query = query.where(tuple_(zone.sort_name, zone.id) >= (start, zone_id))
             else:
-                query = query.where(HostedZone.sort_name >= start)
+                query = query.where(zone.sort_name >= start)
         return await self._page(query, max_items)
 
     async def _page(self, query: Any, max_items: int) -> ZonePage:
         async with self._sessionmaker() as session:
-            zones = [ZoneView.of(zone) for zone in await session.scalars(query)]
+            zones = [ZoneView.of(zone) for zone in await load_zones(session, query, with_keys=False)]
         extra = zones[max_items] if len(zones) > max_items else None
         return ZonePage(zones[:max_items], extra)

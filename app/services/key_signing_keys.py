@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.db.models import HostedZone, KeySigningKey
+from app.db.models import KeySigningKey
 from app.dnssec.records import KskMaterial, derive_ksk_material
 from app.errors import (
     InvalidArgument,
@@ -27,6 +27,7 @@ from app.errors import (
 from app.kms.backend import KmsBackend
 from app.kms.checks import check_dnssec_key
 from app.services.dnssec_state import ACTION_NEEDED, effective_dnssec, watched_arns
+from app.services.rows import KeyRow, ZoneRow
 from app.services.views import ChangeView, KskView
 from app.services.writer import WriteContext, ZoneWriter
 
@@ -51,18 +52,18 @@ def check_initial_status(status: str) -> None:
         )
 
 
-def public_zone(ctx: WriteContext, zone_id: str) -> HostedZone:
+def public_zone(ctx: WriteContext, zone_id: str) -> ZoneRow:
     zone = ctx.zone(zone_id)
     if zone.private_zone:
         raise InvalidArgument(PRIVATE_ZONE_MESSAGE)
     return zone
 
 
-def find_key(ctx: WriteContext, zone_id: str, name: str) -> tuple[HostedZone, KeySigningKey]:
+def find_key(ctx: WriteContext, zone_id: str, name: str) -> tuple[ZoneRow, KeyRow]:
     """The zone and its KSK named ``name``, or NoSuchKeySigningKey (also for a missing zone: the KSK
     operations do not model NoSuchHostedZone)."""
     zone = ctx.zones.get(zone_id)
-    key = next((k for k in zone.key_signing_keys if k.name == name), None) if zone else None
+    key = next((k for k in zone.keys if k.name == name), None) if zone else None
     if zone is None or key is None:
         raise no_such_key(zone_id, name)
     return zone, key
@@ -88,7 +89,7 @@ class CreateKey:
     async def apply(self, ctx: WriteContext) -> tuple[KskView, ChangeView]:
         zone = public_zone(ctx, self.zone_id)
         await _refuse_unusable_signing(ctx, zone)
-        keys = zone.key_signing_keys
+        keys = zone.keys
         if any(key.name == self.name for key in keys):
             raise KeySigningKeyAlreadyExists(
                 f"A key-signing key named '{self.name}' already exists in hosted zone '{zone.id}'."
@@ -103,7 +104,7 @@ class CreateKey:
                 "zone can have. Delete a key-signing key, and then try again."
             )
         material: KskMaterial = derive_ksk_material(zone.name, self.spki_der)
-        key = KeySigningKey(
+        key = KeyRow(
             hosted_zone_id=zone.id,
             name=self.name,
             kms_arn=self.kms_arn,
@@ -111,20 +112,20 @@ class CreateKey:
             key_tag=material.key_tag,
             digest_value=material.digest_value,
             public_key=material.public_key,
+            status_message=None,
             created_at=ctx.now,
             last_modified_at=ctx.now,
         )
-        keys.append(key)
-        ctx.session.add(key)
-        return KskView.of(key), ChangeView.of(ctx.record_change())
+        ctx.add_key(zone, key)
+        return KskView.of(key), ctx.record_change()
 
 
-async def _refuse_unusable_signing(ctx: WriteContext, zone: HostedZone) -> None:
+async def _refuse_unusable_signing(ctx: WriteContext, zone: ZoneRow) -> None:
     """InvalidSigningStatus while the zone signs but no ACTIVE key can be used (its ServeSignature is
     ACTION_NEEDED): repair the KMS key and activate, or disable signing, first."""
     if zone.serve_signature != "SIGNING":
         return
-    keys = [KskView.of(key) for key in zone.key_signing_keys]
+    keys = [KskView.of(key) for key in zone.keys]
     views = await ctx.kms.describe_many(watched_arns(keys))
     if effective_dnssec(zone.serve_signature, keys, views).serve_signature == ACTION_NEEDED:
         raise InvalidSigningStatus(
@@ -151,7 +152,7 @@ class SetKeyStatus:
         zone, key = find_key(ctx, self.zone_id, self.name)
         if self.kms_arn is not None and key.kms_arn != self.kms_arn:
             raise no_such_key(self.zone_id, self.name)  # deleted and re-created since the KMS check
-        last_active = not any(other.status == "ACTIVE" for other in zone.key_signing_keys if other is not key)
+        last_active = not any(other.status == "ACTIVE" for other in zone.keys if other is not key)
         if self.status == "INACTIVE" and key.status == "ACTIVE" and zone.serve_signature == "SIGNING" and last_active:
             raise KeySigningKeyInUse(
                 f"The key-signing key '{key.name}' is the only ACTIVE key-signing key of hosted zone "
@@ -161,7 +162,8 @@ class SetKeyStatus:
         key.status = self.status
         key.status_message = None
         key.last_modified_at = ctx.now
-        return ChangeView.of(ctx.record_change())
+        ctx.key_changed(key)
+        return ctx.record_change()
 
 
 @dataclass
@@ -180,9 +182,8 @@ class DeleteKey:
             raise InvalidKeySigningKeyStatus(
                 f"Key Signing Key with name {key.name} cannot be deleted because current status is not INACTIVE."
             )
-        zone.key_signing_keys.remove(key)
-        await ctx.session.delete(key)
-        return ChangeView.of(ctx.record_change())
+        ctx.delete_key(zone, key)
+        return ctx.record_change()
 
 
 class KeySigningKeys:

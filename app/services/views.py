@@ -4,7 +4,8 @@ to render. A later request in the same batch cannot change a snapshot already ta
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.db.models import Change, HostedZone, KeySigningKey
+from app.db.models import Change
+from app.services.rows import KeyRow, ZoneRow
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class ZoneView:
         return self.vpc_id is not None
 
     @classmethod
-    def of(cls, zone: HostedZone) -> "ZoneView":
+    def of(cls, zone: ZoneRow) -> "ZoneView":
         return cls(zone.id, zone.name, zone.caller_reference, zone.comment, zone.vpc_id, zone.vpc_region)
 
 
@@ -49,7 +50,7 @@ class KskView:
     last_modified_at: datetime
 
     @classmethod
-    def of(cls, ksk: KeySigningKey) -> "KskView":
+    def of(cls, ksk: KeyRow) -> "KskView":
         return cls(
             ksk.name,
             ksk.kms_arn,

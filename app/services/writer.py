@@ -4,8 +4,8 @@ SQLAlchemy async costs about 2.5 ms of CPU per transaction (design-examples §10
 request caps durable writes near 300/s. The writer takes what is queued, opens one write transaction
 (``BEGIN IMMEDIATE`` on SQLite; ``SELECT ... FOR UPDATE`` on the touched zone rows, in id order, on
 PostgreSQL), loads every zone and its KSKs in one round of statements, applies each request's rules in plain
-Python (rarer operations may query too), flushes all inserts in one round and commits once. A response is
-sent only after that commit.
+Python to plain copies of the rows (rarer operations may query too), writes what changed in one round of
+Core statements and commits once. A response is sent only after that commit.
 
 A ``ZoneWrite`` must raise its Route 53 error before it changes anything, so a refused request leaves no
 trace in the batch. If the batch as a whole fails (a unique constraint hit by another replica, a bug), each
@@ -22,13 +22,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import selectinload
 
 from app.config import Settings
-from app.db.models import Change, HostedZone
 from app.db.session import LockTimeout, write_transaction
 from app.errors import (
     ConcurrentModification,
@@ -38,6 +36,8 @@ from app.errors import (
     Route53Error,
 )
 from app.kms.backend import KmsBackend
+from app.services.rows import CHANGE_TABLE, KEY_TABLE, ZONE_TABLE, KeyRow, ZoneRow, load_zones, select_zones
+from app.services.views import ChangeView
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +65,14 @@ _SQLITE_CONSTRAINT_COLUMNS = {
 
 
 def new_id(prefix: str) -> str:
-    """A Route 53 style id: the prefix and 19 upper-case letters and digits (``Z0495682VQJK7N9GFOQI``)."""
-    return prefix + "".join(secrets.choice(_ID_ALPHABET) for _ in range(19))
+    """A Route 53 style id: the prefix and 19 upper-case letters and digits (``Z0495682VQJK7N9GFOQI``),
+    from 98 random bits."""
+    number = int.from_bytes(secrets.token_bytes(16))
+    digits = []
+    for _ in range(19):
+        number, digit = divmod(number, len(_ID_ALPHABET))
+        digits.append(_ID_ALPHABET[digit])
+    return prefix + "".join(digits)
 
 
 def constraint_error(error: IntegrityError) -> Route53Error | None:
@@ -82,36 +88,116 @@ def constraint_error(error: IntegrityError) -> Route53Error | None:
 
 @dataclass
 class WriteContext:
-    """What a ``ZoneWrite`` sees: the locked zones of the batch, the session to add to, and the clock."""
+    """What a ``ZoneWrite`` sees: the locked zones of the batch with their KSKs, the clock, and methods that
+    record each change; ``flush`` writes them all in one round of statements."""
 
     session: AsyncSession
-    zones: dict[str, HostedZone]
+    zones: dict[str, ZoneRow]
     caller_references: set[str]
     kms: KmsBackend
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    _new_zones: list[ZoneRow] = field(default_factory=list)
+    _changed_zones: set[ZoneRow] = field(default_factory=set)
+    _deleted_zones: list[ZoneRow] = field(default_factory=list)
+    _new_keys: list[KeyRow] = field(default_factory=list)
+    _changed_keys: set[KeyRow] = field(default_factory=set)
+    _deleted_keys: list[KeyRow] = field(default_factory=list)
+    _changes: list[dict[str, object]] = field(default_factory=list)
 
-    def zone(self, zone_id: str) -> HostedZone:
+    def zone(self, zone_id: str) -> ZoneRow:
         """The locked zone, or NoSuchHostedZone."""
         zone = self.zones.get(zone_id)
         if zone is None:
             raise NoSuchHostedZone(f"No hosted zone found with ID: {zone_id}")
         return zone
 
-    def add_zone(self, zone: HostedZone) -> None:
-        self.session.add(zone)
+    def add_zone(self, zone: ZoneRow) -> None:
         self.zones[zone.id] = zone
         self.caller_references.add(zone.caller_reference)
+        self._new_zones.append(zone)
 
-    def delete_zone(self, zone: HostedZone) -> None:
-        self.zones.pop(zone.id)
+    def zone_changed(self, zone: ZoneRow) -> None:
+        self._changed_zones.add(zone)
+
+    def delete_zone(self, zone: ZoneRow) -> None:
+        del self.zones[zone.id]
         self.caller_references.discard(zone.caller_reference)
-        self.session.sync_session.delete(zone)  # tags go by the foreign key's ON DELETE CASCADE
+        if zone in self._new_zones:
+            self._new_zones.remove(zone)
+        else:
+            self._deleted_zones.append(zone)
 
-    def record_change(self, comment: str | None = None) -> Change:
-        """Insert the change record of this write (Route 53 ChangeInfo)."""
-        change = Change(id=new_id("C"), submitted_at=self.now, comment=comment)
-        self.session.add(change)
+    def add_key(self, zone: ZoneRow, key: KeyRow) -> None:
+        zone.keys.append(key)
+        self._new_keys.append(key)
+
+    def key_changed(self, key: KeyRow) -> None:
+        self._changed_keys.add(key)
+
+    def delete_key(self, zone: ZoneRow, key: KeyRow) -> None:
+        zone.keys.remove(key)
+        if key in self._new_keys:
+            self._new_keys.remove(key)
+        else:
+            self._deleted_keys.append(key)
+
+    def record_change(self, comment: str | None = None) -> ChangeView:
+        """The change record of this write (Route 53 ChangeInfo), inserted with the batch."""
+        change = ChangeView(new_id("C"), self.now, comment)
+        self._changes.append({"id": change.id, "submitted_at": change.submitted_at, "comment": comment})
         return change
+
+    async def flush(self) -> None:
+        """Write every recorded change, parents before children and children before their parents go."""
+        execute = self.session.execute
+        if self._new_zones:
+            await execute(insert(ZONE_TABLE), [zone.values() for zone in self._new_zones])
+        if self._deleted_keys:
+            await execute(delete(KEY_TABLE).where(_KEY_MATCH), [_key_match(key) for key in self._deleted_keys])
+        if self._new_keys:
+            await execute(insert(KEY_TABLE), [key.values() for key in self._new_keys])
+        changed_keys = self._changed_keys - set(self._new_keys) - set(self._deleted_keys)
+        if changed_keys:
+            await execute(
+                update(KEY_TABLE)
+                .where(_KEY_MATCH)
+                .values(
+                    status=bindparam("b_status"),
+                    status_message=bindparam("b_message"),
+                    last_modified_at=bindparam("b_modified"),
+                ),
+                [
+                    {
+                        **_key_match(key),
+                        "b_status": key.status,
+                        "b_message": key.status_message,
+                        "b_modified": key.last_modified_at,
+                    }
+                    for key in changed_keys
+                ],
+            )
+        changed_zones = self._changed_zones - set(self._new_zones) - set(self._deleted_zones)
+        if changed_zones:
+            await execute(
+                update(ZONE_TABLE)
+                .where(ZONE_TABLE.c.id == bindparam("b_id"))
+                .values(comment=bindparam("b_comment"), serve_signature=bindparam("b_signature")),
+                [{"b_id": z.id, "b_comment": z.comment, "b_signature": z.serve_signature} for z in changed_zones],
+            )
+        if self._deleted_zones:
+            await execute(
+                delete(ZONE_TABLE).where(ZONE_TABLE.c.id == bindparam("b_id")),
+                [{"b_id": zone.id} for zone in self._deleted_zones],
+            )
+        if self._changes:
+            await execute(insert(CHANGE_TABLE), self._changes)
+
+
+_KEY_MATCH = (KEY_TABLE.c.hosted_zone_id == bindparam("b_zone")) & (KEY_TABLE.c.name == bindparam("b_name"))
+
+
+def _key_match(key: KeyRow) -> dict[str, object]:
+    return {"b_zone": key.hosted_zone_id, "b_name": key.name}
 
 
 class ZoneWrite(Protocol[T_co]):
@@ -185,6 +271,7 @@ class ZoneWriter:
                         outcomes.append((True, await pending.write.apply(ctx)))
                     except Route53Error as error:
                         outcomes.append((False, error))
+                await ctx.flush()
         except LockTimeout:
             outcomes = [(False, ConcurrentModification(_CONCURRENT_MESSAGE))] * len(batch)
         except IntegrityError as error:
@@ -207,25 +294,18 @@ class ZoneWriter:
 
     async def _load(self, session: AsyncSession, batch: list["_Pending[Any]"]) -> WriteContext:
         zone_ids = sorted({zone_id for pending in batch for zone_id in pending.write.zone_ids})
-        zones: dict[str, HostedZone] = {}
+        zones: list[ZoneRow] = []
         if zone_ids:
-            result = await session.scalars(
-                select(HostedZone)
-                .where(HostedZone.id.in_(zone_ids))
-                .order_by(HostedZone.id)
-                .with_for_update(of=HostedZone)
-                .options(selectinload(HostedZone.key_signing_keys))
-            )
-            zones = {zone.id: zone for zone in result}
+            query = select_zones().where(ZONE_TABLE.c.id.in_(zone_ids)).order_by(ZONE_TABLE.c.id).with_for_update()
+            zones = await load_zones(session, query, with_keys=True)
         references = {p.write.caller_reference for p in batch if p.write.caller_reference is not None}
         taken: set[str] = set()
         if references:
-            taken = set(
-                await session.scalars(
-                    select(HostedZone.caller_reference).where(HostedZone.caller_reference.in_(references))
-                )
-            )
-        return WriteContext(session=session, zones=zones, caller_references=taken, kms=self._kms)
+            column = ZONE_TABLE.c.caller_reference
+            taken = set(await session.scalars(select(column).where(column.in_(references))))
+        return WriteContext(
+            session=session, zones={zone.id: zone for zone in zones}, caller_references=taken, kms=self._kms
+        )
 
 
 _CONCURRENT_MESSAGE = (

@@ -1,0 +1,162 @@
+"""Benchmark our Route 53 DNSSEC server (and moto) with a raw asyncio HTTP/1.1 load generator."""
+
+import argparse
+import asyncio
+import dataclasses
+import os
+import platform
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Any
+
+from tests.benchmark import aws, report
+from tests.benchmark.scenarios import KSK_RATE_CAP, Bench, Measurement, Options, bench_moto, bench_ours
+from tests.benchmark.servers import Server, echo_server, moto_server, our_server, postgres_database
+
+POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+MAX_DURATION = 60.0
+MAX_CONCURRENCY = 256
+MAX_ZONES = 100_000
+
+
+def concurrency_list(text: str) -> tuple[int, ...]:
+    """Parse ``1,16,64``."""
+    values = tuple(int(part) for part in text.split(","))
+    if not values or not all(1 <= v <= MAX_CONCURRENCY for v in values):
+        raise argparse.ArgumentTypeError(f"each concurrency must be 1..{MAX_CONCURRENCY}")
+    return values
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tests.benchmark", description=__doc__)
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--postgres-url", default=POSTGRES_URL, help="a fresh database is created next to it")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers of our server")
+    parser.add_argument("--concurrency", type=concurrency_list, help="clients per measurement (1,16,64)")
+    parser.add_argument("--duration", type=float, help=f"seconds per measurement (5; at most {MAX_DURATION:.0f})")
+    parser.add_argument("--zones-for-list", type=int, help="store size for the second read round (10000)")
+    parser.add_argument("--skip-moto", action="store_true", help="do not compare with moto_server")
+    parser.add_argument("--quick", action="store_true", help="small counts for a smoke run")
+    parser.add_argument("--calibrate", action="store_true", help="measure the load generator on a trivial server")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    return parser.parse_args(argv)
+
+
+def resolve(args: argparse.Namespace) -> Options:
+    """Defaults (smaller with ``--quick``) and bounds."""
+    duration = min(MAX_DURATION, max(0.5, args.duration or (1.0 if args.quick else 5.0)))
+    zones = args.zones_for_list if args.zones_for_list is not None else (300 if args.quick else 10_000)
+    return Options(
+        concurrency=args.concurrency or ((1, 16) if args.quick else (1, 16, 64)),
+        duration=duration,
+        zones_for_list=min(MAX_ZONES, max(0, zones)),
+        ksk_pool_cap=200 if args.quick else int(KSK_RATE_CAP * duration),
+        moto_fill_seconds=30.0 if args.quick else 180.0,
+    )
+
+
+@contextmanager
+def database_url(args: argparse.Namespace, workdir: Path) -> Iterator[str]:
+    """The SQLAlchemy URL our server gets: a file in ``workdir``, or a throwaway PostgreSQL database."""
+    if args.database == "sqlite":
+        yield f"sqlite+aiosqlite:///{workdir}/bench.db"
+    else:
+        with postgres_database(args.postgres_url) as url:
+            yield url
+
+
+async def calibrate(bench: Bench) -> None:
+    """The generator's own ceiling: a bodiless GET against the echo server."""
+    request = [aws.http_request(bench.host, "GET", "/")]
+    for concurrency in bench.options.concurrency:
+        result = await bench.load(request, concurrency, 200, limit=1_000_000)
+        bench.record("trivial GET", result)
+
+
+def phase(
+    server: AbstractContextManager[Server],
+    plan: Callable[[Bench], Coroutine[Any, Any, None]],
+    options: Options,
+    rows: list[Measurement],
+    problems: list[str],
+) -> None:
+    """Start a server, run one plan against it, keep whatever it measured."""
+    with server as running:
+        print(f"== {running.name} on port {running.port}", flush=True)
+        bench = Bench(running.name, running.port, options)
+        try:
+            asyncio.run(plan(bench))
+        finally:
+            rows += bench.results
+            problems += bench.problems
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _interrupt)  # stop the servers on SIGTERM too
+    args = parse_args(argv)
+    options = resolve(args)
+    meta: dict[str, Any] = {
+        "cores": os.cpu_count(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "database": args.database,
+        "workers": args.workers,
+        "concurrency": list(options.concurrency),
+        "duration_s": options.duration,
+        "zones_for_list": options.zones_for_list,
+        "server": f"python -m app serve --workers {args.workers}; only R53_DATABASE_URL set, other R53_* at defaults",
+        "load_generator": "one asyncio process, one keep-alive HTTP/1.1 connection per client, closed loop",
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    print("  ".join(f"{k}={v}" for k, v in meta.items() if k != "load_generator"), flush=True)
+    rows: list[Measurement] = []
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="r53-bench-") as tmp:
+        workdir = Path(tmp)
+        try:
+            if args.calibrate:
+                phase(echo_server(workdir), calibrate, options, rows, problems)
+            else:
+                with database_url(args, workdir) as url:
+                    meta["database_url"] = url
+                    phase(our_server(workdir, url, args.workers), bench_ours, options, rows, problems)
+                if not args.skip_moto:  # fill moto's store to the size ours was read at
+                    zones = max([options.zones_for_list, *(r.zones or 0 for r in rows)])
+                    moto_options = dataclasses.replace(options, zones_for_list=zones)
+                    phase(moto_server(workdir, aws.ROUTE53_HEADERS), bench_moto, moto_options, rows, problems)
+        except KeyboardInterrupt:
+            problems.append("interrupted")
+        except Exception as error:  # report what was measured before the failure
+            traceback.print_exc()
+            problems.append(f"aborted: {type(error).__name__}: {error}")
+    print()
+    print(
+        f"cores: {meta['cores']}, python {meta['python']}, database {args.database}, workers {args.workers}, "
+        f"{options.duration:g}s per measurement"
+    )
+    print()
+    print(report.table(rows))
+    if ratios := report.ratios(rows):
+        print()
+        print(report.ratio_lines(ratios))
+    if args.json:
+        report.write_json(args.json, meta, rows, problems)
+    if problems:
+        print("\n!!! FAILED:", *problems, sep="\n!!! ", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""Pre-built Route 53 and KMS request bytes, and the few response fields the benchmark reads."""
+
+import json
+import re
+
+NS = "https://route53.amazonaws.com/doc/2013-04-01/"
+ZONES = "/2013-04-01/hostedzone"
+ACCOUNT = "123456789012"
+# Unchecked by both servers; the credential scope routes moto to the service and the region.
+AUTH = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0"
+ROUTE53_HEADERS = {"Authorization": AUTH.format(service="route53")}
+
+KSK_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Enable IAM User Permissions",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "Allow Route 53 DNSSEC Service",
+                "Effect": "Allow",
+                "Principal": {"Service": "dnssec-route53.amazonaws.com"},
+                "Action": ["kms:DescribeKey", "kms:GetPublicKey", "kms:Sign"],
+                "Resource": "*",
+            },
+        ],
+    }
+)
+
+_ZONE_ID = re.compile(rb"<HostedZone>\s*<Id>/hostedzone/([^<]+)</Id>")
+_ALL_ZONE_IDS = re.compile(rb"<Id>/hostedzone/([^<]+)</Id>")
+_NEXT_MARKER = re.compile(rb"<NextMarker>([^<]*)</NextMarker>")
+
+
+def http_request(host: str, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None) -> bytes:
+    """Serialise one HTTP/1.1 keep-alive request."""
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", *(f"{k}: {v}" for k, v in (headers or {}).items())]
+    if body or method in ("POST", "PUT"):
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def route53(host: str, method: str, path: str, body: str = "") -> bytes:
+    """A Route 53 REST-XML request."""
+    headers = {**ROUTE53_HEADERS, **({"Content-Type": "application/xml"} if body else {})}
+    return http_request(host, method, path, body.encode(), headers)
+
+
+def create_zone(host: str, name: str, reference: str) -> bytes:
+    """CreateHostedZone for a public zone."""
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8"?><CreateHostedZoneRequest xmlns="{NS}">'
+        f"<Name>{name}</Name><CallerReference>{reference}</CallerReference></CreateHostedZoneRequest>"
+    )
+    return route53(host, "POST", ZONES, body)
+
+
+def create_ksk(host: str, zone_id: str, key_arn: str, reference: str) -> bytes:
+    """CreateKeySigningKey ``ksk1``, ACTIVE."""
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8"?><CreateKeySigningKeyRequest xmlns="{NS}">'
+        f"<CallerReference>{reference}</CallerReference><HostedZoneId>{zone_id}</HostedZoneId>"
+        f"<KeyManagementServiceArn>{key_arn}</KeyManagementServiceArn><Name>ksk1</Name>"
+        "<Status>ACTIVE</Status></CreateKeySigningKeyRequest>"
+    )
+    return route53(host, "POST", "/2013-04-01/keysigningkey", body)
+
+
+def create_kms_key(host: str) -> bytes:
+    """KMS CreateKey for an ECC_NIST_P256 signing key usable by Route 53 DNSSEC."""
+    body = json.dumps({"KeySpec": "ECC_NIST_P256", "KeyUsage": "SIGN_VERIFY", "Policy": KSK_POLICY})
+    headers = {
+        "Authorization": AUTH.format(service="kms"),
+        "X-Amz-Target": "TrentService.CreateKey",
+        "Content-Type": "application/x-amz-json-1.1",
+    }
+    return http_request(host, "POST", "/", body.encode(), headers)
+
+
+def zone_id(body: bytes) -> str:
+    """The bare zone id from a CreateHostedZone or GetHostedZone response."""
+    match = _ZONE_ID.search(body)
+    if match is None:
+        raise ValueError(f"no zone id in {body[:200]!r}")
+    return match.group(1).decode()
+
+
+def key_arn(body: bytes) -> str:
+    """``KeyMetadata.Arn`` from a KMS CreateKey response."""
+    return str(json.loads(body)["KeyMetadata"]["Arn"])
+
+
+def list_page(body: bytes) -> tuple[list[str], str | None]:
+    """Zone ids and NextMarker (None on the last page) of a ListHostedZones response."""
+    ids = [m.decode() for m in _ALL_ZONE_IDS.findall(body)]
+    marker = _NEXT_MARKER.search(body) if b"<IsTruncated>true</IsTruncated>" in body else None
+    return ids, marker.group(1).decode() if marker else None
