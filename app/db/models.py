@@ -26,13 +26,6 @@ class HostedZone(Base):
     serve_signature: Mapped[str] = mapped_column(String(32), default="NOT_SIGNING")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
-    @property
-    def private_zone(self) -> bool:
-        return self.vpc_id is not None
-
-    key_signing_keys: Mapped[list["KeySigningKey"]] = relationship(
-        back_populates="hosted_zone", order_by="KeySigningKey.created_at", lazy="raise"
-    )
     tags: Mapped[list["HostedZoneTag"]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="HostedZoneTag.key", lazy="raise"
     )
@@ -67,7 +60,6 @@ class KeySigningKey(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     last_modified_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
-    hosted_zone: Mapped[HostedZone] = relationship(back_populates="key_signing_keys", lazy="raise")
 
 
 class Change(Base):

@@ -134,6 +134,18 @@ async def _refuse_unusable_signing(ctx: WriteContext, zone: ZoneRow) -> None:
         )
 
 
+async def _refuse_last_usable_key(ctx: WriteContext, zone: ZoneRow, key: KeyRow) -> None:
+    """KeySigningKeyInUse unless another ACTIVE key of the signing zone can sign (its KMS key is usable)."""
+    others = [KskView.of(other) for other in zone.keys if other is not key and other.status == "ACTIVE"]
+    live = effective_dnssec("SIGNING", others, await ctx.kms.describe_many(watched_arns(others)))
+    if not any(other.status == "ACTIVE" for other in live.key_signing_keys):
+        raise KeySigningKeyInUse(
+            f"The key-signing key '{key.name}' is the only usable ACTIVE key-signing key of hosted zone "
+            f"'{zone.id}', which has DNSSEC signing enabled. Disable DNSSEC signing, or activate another "
+            "key-signing key, and then try again."
+        )
+
+
 @dataclass
 class SetKeyStatus:
     """ActivateKeySigningKey (``status`` ACTIVE) or DeactivateKeySigningKey (INACTIVE)."""
@@ -152,13 +164,8 @@ class SetKeyStatus:
         zone, key = find_key(ctx, self.zone_id, self.name)
         if self.kms_arn is not None and key.kms_arn != self.kms_arn:
             raise no_such_key(self.zone_id, self.name)  # deleted and re-created since the KMS check
-        last_active = not any(other.status == "ACTIVE" for other in zone.keys if other is not key)
-        if self.status == "INACTIVE" and key.status == "ACTIVE" and zone.serve_signature == "SIGNING" and last_active:
-            raise KeySigningKeyInUse(
-                f"The key-signing key '{key.name}' is the only ACTIVE key-signing key of hosted zone "
-                f"'{zone.id}', which has DNSSEC signing enabled. Disable DNSSEC signing, or activate "
-                "another key-signing key, and then try again."
-            )
+        if self.status == "INACTIVE" and key.status == "ACTIVE" and zone.serve_signature == "SIGNING":
+            await _refuse_last_usable_key(ctx, zone, key)
         key.status = self.status
         key.status_message = None
         key.last_modified_at = ctx.now

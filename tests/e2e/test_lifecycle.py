@@ -383,3 +383,22 @@ def test_one_usable_active_key_keeps_the_zone_signing(route53, kms):
     assert zone_state(route53, zone_id) == ("SIGNING", None)
     assert key_state(route53, zone_id, "good") == ("ACTIVE", None)
     assert key_state(route53, zone_id, "bad") == ("ACTION_NEEDED", kms_disabled(bad))
+
+
+def test_deactivating_the_last_usable_active_key_of_a_signing_zone_is_key_signing_key_in_use(route53, kms):
+    """A broken ACTIVE key does not count: the zone would be left with nothing to sign with."""
+    zone_id = new_zone(route53)
+    good, bad = new_kms_key(kms), new_kms_key(kms)
+    new_ksk(route53, zone_id, good, "good", "ACTIVE")
+    new_ksk(route53, zone_id, bad, "bad", "ACTIVE")
+    call_ok(route53, "enable_hosted_zone_dnssec", HostedZoneId=zone_id)
+    kms.disable_key(KeyId=bad)
+    assert error_of(route53.deactivate_key_signing_key, HostedZoneId=zone_id, Name="good") == key_in_use(
+        zone_id, "good"
+    )
+    assert zone_state(route53, zone_id) == ("SIGNING", None)
+    call_ok(route53, "deactivate_key_signing_key", HostedZoneId=zone_id, Name="bad")
+    assert key_state(route53, zone_id, "bad") == ("INACTIVE", None)
+    assert error_of(route53.deactivate_key_signing_key, HostedZoneId=zone_id, Name="good") == key_in_use(
+        zone_id, "good"
+    )
