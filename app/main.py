@@ -34,6 +34,7 @@ def create_app(settings: Settings) -> FastAPI:
         writer = ZoneWriter(sessionmaker, settings, kms)
         writer.start()
         app.state.settings = settings
+        app.state.writer = writer
         app.state.engine = engine
         app.state.local_kms = LocalKms(sessionmaker, settings)
         app.state.hosted_zones = HostedZones(sessionmaker, writer)

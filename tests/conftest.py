@@ -67,21 +67,28 @@ def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         yield str(path)
 
 
-def fresh_database_url(template: str, folder: Path) -> Iterator[str]:
+def fresh_database_url(template: str | None, folder: Path) -> Iterator[str]:
+    """A database of its own, copied from ``template`` (None: empty, not migrated)."""
     if POSTGRES_URL:
         name = f"r53_{RUN_ID}_{uuid.uuid4().hex[:10]}"
-        _admin_execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+        _admin_execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
         yield _postgres_url(name)
         _admin_execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     else:
         path = folder / "route53.db"
-        shutil.copy(template, path)
+        if template:
+            shutil.copy(template, path)
         yield f"sqlite+aiosqlite:///{path}"
 
 
 @pytest.fixture
 def database_url(template_database: str, tmp_path: Path) -> Iterator[str]:
     yield from fresh_database_url(template_database, tmp_path)
+
+
+@pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    yield from fresh_database_url(None, tmp_path)
 
 
 @pytest.fixture

@@ -23,15 +23,21 @@ class BatchLoader(Generic[K, V]):
 
     async def load(self, key: K) -> V | None:
         """The value for ``key``, or None when the query finds none."""
+        return await self._enqueue(key)
+
+    async def load_many(self, keys: Collection[K]) -> dict[K, V]:
+        """The values found for ``keys``; keys without one are absent."""
+        if not keys:
+            return {}
+        values = await asyncio.gather(*(self._enqueue(key) for key in keys))
+        return {key: value for key, value in zip(keys, values, strict=True) if value is not None}
+
+    def _enqueue(self, key: K) -> "asyncio.Future[V | None]":
         future: asyncio.Future[V | None] = asyncio.get_running_loop().create_future()
         self._waiting.setdefault(key, []).append(future)
         if self._running is None:
             self._running = asyncio.create_task(self._drain())
-        return await future
-
-    async def load_many(self, keys: Collection[K]) -> dict[K, V]:
-        values = await asyncio.gather(*(self.load(key) for key in keys))
-        return {key: value for key, value in zip(keys, values, strict=True) if value is not None}
+        return future
 
     async def _drain(self) -> None:
         try:

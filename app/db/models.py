@@ -61,7 +61,6 @@ class KeySigningKey(Base):
     last_modified_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-
 class Change(Base):
     __tablename__ = "change"
     __table_args__ = (Index(None, "submitted_at"),)

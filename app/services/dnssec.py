@@ -15,7 +15,7 @@ from app.errors import (
 from app.kms.backend import KmsBackend
 from app.services.dnssec_state import effective_dnssec, watched_arns
 from app.services.key_signing_keys import PRIVATE_ZONE_MESSAGE, public_zone
-from app.services.rows import ZONE_TABLE, load_zones, select_zones
+from app.services.rows import read_zones_with_keys
 from app.services.views import ChangeView, DnssecView, KskView
 from app.services.writer import WriteContext, ZoneWriter
 
@@ -92,7 +92,7 @@ class Dnssec:
 
     async def _fetch(self, zone_ids: list[str]) -> dict[str, _StoredDnssec]:
         async with self._sessionmaker() as session:
-            zones = await load_zones(session, select_zones().where(ZONE_TABLE.c.id.in_(zone_ids)), with_keys=True)
+            zones = await read_zones_with_keys(session, zone_ids)
         return {
             zone.id: _StoredDnssec(zone.private_zone, zone.serve_signature, tuple(KskView.of(key) for key in zone.keys))
             for zone in zones

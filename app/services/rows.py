@@ -85,5 +85,20 @@ async def attach_keys(session: AsyncSession, zones: Sequence[ZoneRow]) -> None:
         by_id[key.hosted_zone_id].keys.append(key)
 
 
-def key_values(keys: Iterable[KeyRow]) -> list[dict[str, object]]:
-    return [key.values() for key in keys]
+async def read_zones_with_keys(session: AsyncSession, zone_ids: Iterable[str]) -> list[ZoneRow]:
+    """The zones with these ids and their KSKs, in one outer-join query (the GetDNSSEC read path)."""
+    query = (
+        select(*ZONE_COLUMNS, *KEY_COLUMNS)
+        .select_from(ZONE_TABLE.outerjoin(KEY_TABLE, KEY_TABLE.c.hosted_zone_id == ZONE_TABLE.c.id))
+        .where(ZONE_TABLE.c.id.in_(list(zone_ids)))
+        .order_by(ZONE_TABLE.c.id, KEY_TABLE.c.created_at, KEY_TABLE.c.id)
+    )
+    zones: dict[str, ZoneRow] = {}
+    split = len(ZONE_COLUMNS)
+    for row in await session.execute(query):
+        zone = zones.get(row[0])
+        if zone is None:
+            zone = zones[row[0]] = ZoneRow(*row[:split])
+        if row[split] is not None:
+            zone.keys.append(KeyRow(*row[split:]))
+    return list(zones.values())

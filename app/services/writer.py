@@ -253,6 +253,11 @@ class ZoneWriter:
             while len(batch) < self._settings.batch_max_size and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             batch = [pending for pending in batch if not pending.future.cancelled()]
+            if not batch:
+                continue
+            if len(batch) == 1:
+                await self._commit_batch(batch)
+                continue
             try:
                 await self._commit_batch(batch)
             except Exception:
@@ -260,8 +265,9 @@ class ZoneWriter:
                     await self._commit_batch([pending])
 
     async def _commit_batch(self, batch: list["_Pending[Any]"]) -> None:
-        """Apply and commit ``batch`` in one transaction and settle every future; re-raise a failure of the
-        whole batch when it holds several requests, so they can be retried one by one."""
+        """Apply and commit ``batch`` in one transaction and settle every future. A failure of the whole batch
+        is re-raised when it holds several requests, so they can be retried one by one; a single request
+        gets it as its own outcome, so this never raises for one."""
         outcomes: list[tuple[bool, Any]] = []
         try:
             async with write_transaction(self._sessionmaker, self._settings.lock_timeout_ms) as session:
@@ -276,9 +282,11 @@ class ZoneWriter:
             outcomes = [(False, ConcurrentModification(_CONCURRENT_MESSAGE))] * len(batch)
         except IntegrityError as error:
             mapped = constraint_error(error)
-            if len(batch) > 1 or mapped is None:
+            if len(batch) > 1:
                 raise
-            outcomes = [(False, mapped)]
+            if mapped is None:
+                log.exception("write failed")
+            outcomes = [(False, mapped or error)]
         except Exception as error:
             if len(batch) > 1:
                 raise

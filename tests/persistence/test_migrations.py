@@ -34,3 +34,16 @@ def test_migrate_command_creates_the_database_folder(tmp_path: Path) -> None:
     assert database.exists()
     check = alembic(f"sqlite+aiosqlite:///{database}", "current")
     assert "(head)" in check.stdout
+
+
+def test_concurrent_migrations_wait_for_one_another(empty_database_url: str) -> None:
+    """Replicas starting together: one migrates, the others wait, every one ends at head."""
+    env = {**os.environ, "R53_DATABASE_URL": empty_database_url}
+    processes = [
+        subprocess.Popen([sys.executable, "-m", "app", "migrate"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    for process in processes:
+        _, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, stderr
+    assert "(head)" in alembic(empty_database_url, "current").stdout

@@ -1,0 +1,48 @@
+"""The error hierarchy against botocore's route53 model: every wire code exists there with the same status,
+and every route's operation name is a real operation."""
+
+import botocore.session
+import pytest
+
+from app import errors
+from app.api.xml_route import XmlRoute, modeled_codes
+from app.config import Settings
+from app.main import create_app
+
+MODEL = botocore.session.get_session().get_service_model("route53")
+ROUTE53_ERRORS = [
+    cls
+    for cls in vars(errors).values()
+    if isinstance(cls, type) and issubclass(cls, errors.Route53Error) and cls is not errors.Route53Error
+]
+
+
+@pytest.mark.parametrize(
+    "error", [cls for cls in ROUTE53_ERRORS if cls is not errors.InternalFailure], ids=lambda cls: cls.code
+)
+def test_code_and_status_match_the_model(error: type[errors.Route53Error]) -> None:
+    shape = MODEL.shape_for_error_code(error.code)
+    assert shape is not None, error.code
+    assert error.status == shape.metadata.get("error", {}).get("httpStatusCode", 400)
+    assert error.sender_fault
+
+
+def test_internal_failure_is_a_receiver_fault_500() -> None:
+    assert (errors.InternalFailure.status, errors.InternalFailure.sender_fault) == (500, False)
+
+
+def test_every_route_names_a_modeled_operation() -> None:
+    app = create_app(Settings(database_url="sqlite+aiosqlite:///:memory:"))
+    routes = [route for route in app.routes if isinstance(route, XmlRoute)]
+    assert len(routes) == 18
+    for route in routes:
+        assert route.name in MODEL.operation_names
+        assert "InvalidInput" in modeled_codes(route.name)
+
+
+def test_key_signing_key_operations_do_not_model_no_such_hosted_zone() -> None:
+    """Why KSK operations on a missing zone answer NoSuchKeySigningKey."""
+    for operation in ("ActivateKeySigningKey", "DeactivateKeySigningKey", "DeleteKeySigningKey"):
+        assert "NoSuchHostedZone" not in modeled_codes(operation)
+        assert "NoSuchKeySigningKey" in modeled_codes(operation)
+    assert "DNSSECNotFound" not in modeled_codes("GetDNSSEC")
