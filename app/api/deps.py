@@ -1,4 +1,5 @@
-"""Services and settings from ``app.state``, set by the lifespan in app.main."""
+"""Services and settings from ``app.state``, set by the lifespan in app.main. The dependencies are
+``async`` so that FastAPI calls them on the event loop, not in its thread pool."""
 
 from fastapi import Request
 
@@ -9,27 +10,27 @@ from app.services.hosted_zones import HostedZones
 from app.services.key_signing_keys import KeySigningKeys
 
 
-def settings(request: Request) -> Settings:
+async def settings(request: Request) -> Settings:
     value: Settings = request.app.state.settings
     return value
 
 
-def hosted_zones(request: Request) -> HostedZones:
+async def hosted_zones(request: Request) -> HostedZones:
     value: HostedZones = request.app.state.hosted_zones
     return value
 
 
-def changes(request: Request) -> Changes:
+async def changes(request: Request) -> Changes:
     value: Changes = request.app.state.changes
     return value
 
 
-def key_signing_keys(request: Request) -> KeySigningKeys:
+async def key_signing_keys(request: Request) -> KeySigningKeys:
     value: KeySigningKeys = request.app.state.key_signing_keys
     return value
 
 
-def dnssec(request: Request) -> Dnssec:
+async def dnssec(request: Request) -> Dnssec:
     value: Dnssec = request.app.state.dnssec
     return value
 

@@ -7,7 +7,7 @@ warning flags any other code.
 """
 
 import logging
-import uuid
+import os
 import warnings
 from collections.abc import Callable, Coroutine
 from functools import cache
@@ -37,8 +37,21 @@ class XmlResponse(Response):
         super().__init__(render(root, content), status_code=status_code, **kwargs)
 
 
+def new_request_id() -> str:
+    """A random (version 4) UUID in its text form, without the cost of ``uuid.UUID``."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
 def request_id(request: Request) -> str:
-    rid: str = request.scope.setdefault("state", {}).setdefault("request_id", str(uuid.uuid4()))
+    """The id the middleware gave this request."""
+    state = request.scope.setdefault("state", {})
+    if "request_id" not in state:
+        state["request_id"] = new_request_id()
+    rid: str = state["request_id"]
     return rid
 
 
@@ -104,7 +117,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = str(uuid.uuid4())
+        rid = new_request_id()
         scope.setdefault("state", {})["request_id"] = rid
 
         async def send_with_id(message: Message) -> None:
