@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import boto3
 from botocore.exceptions import ClientError
-from sqlalchemy import select
+from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
@@ -59,22 +59,36 @@ class LocalKmsBackend:
         return await self._loader.load_many(arns)
 
     async def _fetch(self, arns: list[str]) -> dict[str, KmsKeyView]:
+        """One Core query for the columns Route 53 reads (not the key material)."""
         async with self._sessionmaker() as session:
-            keys = (await session.scalars(select(KmsKey).where(KmsKey.arn.in_(arns)))).all()
-        return {key.arn: _view(key) for key in keys}
+            rows = await session.execute(select(*_VIEW_COLUMNS).where(KmsKey.arn.in_(arns)))
+        return {row.arn: _view(row._mapping) for row in rows}
 
 
-def _view(key: KmsKey) -> KmsKeyView:
+_VIEW_COLUMNS = (
+    KmsKey.arn,
+    KmsKey.key_id,
+    KmsKey.region,
+    KmsKey.account_id,
+    KmsKey.key_state,
+    KmsKey.key_spec,
+    KmsKey.key_usage,
+    KmsKey.policy,
+    KmsKey.public_key,
+)
+
+
+def _view(key: RowMapping) -> KmsKeyView:
     return KmsKeyView(
-        arn=key.arn,
-        key_id=key.key_id,
-        region=key.region,
-        account_id=key.account_id,
-        key_state=key.key_state,
-        key_spec=key.key_spec,
-        key_usage=key.key_usage,
-        policy=key.policy,
-        public_key_der=key.public_key if key.key_state == "Enabled" else None,
+        arn=key["arn"],
+        key_id=key["key_id"],
+        region=key["region"],
+        account_id=key["account_id"],
+        key_state=key["key_state"],
+        key_spec=key["key_spec"],
+        key_usage=key["key_usage"],
+        policy=key["policy"],
+        public_key_der=key["public_key"] if key["key_state"] == "Enabled" else None,
     )
 
 

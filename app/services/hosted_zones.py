@@ -167,7 +167,7 @@ class HostedZones:
 
     async def _fetch(self, zone_ids: list[str]) -> dict[str, ZoneView]:
         async with self._sessionmaker() as session:
-            zones = await load_zones(session, select_zones().where(ZONE_TABLE.c.id.in_(zone_ids)), with_keys=False)
+            zones = await load_zones(session, select_zones().where(ZONE_TABLE.c.id.in_(zone_ids)))
         return {zone.id: ZoneView.of(zone) for zone in zones}
 
     async def tags(self, zone_id: str) -> dict[str, str]:
@@ -205,6 +205,6 @@ class HostedZones:
 
     async def _page(self, query: Any, max_items: int) -> ZonePage:
         async with self._sessionmaker() as session:
-            zones = [ZoneView.of(zone) for zone in await load_zones(session, query, with_keys=False)]
+            zones = [ZoneView.of(zone) for zone in await load_zones(session, query)]
         extra = zones[max_items] if len(zones) > max_items else None
         return ZonePage(zones[:max_items], extra)

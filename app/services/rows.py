@@ -4,7 +4,7 @@ The zone writer applies rules to these in memory and writes back what changed in
 reads turn them into views. Core rows cost a fraction of ORM instances per row (design-examples §10).
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
@@ -65,28 +65,35 @@ def select_zones() -> Select[tuple[object, ...]]:
     return select(*ZONE_COLUMNS)
 
 
-async def load_zones(session: AsyncSession, query: Select[tuple[object, ...]], with_keys: bool) -> list[ZoneRow]:
-    """The zones ``query`` selects (from ``select_zones()``), in its order, with their KSKs when asked."""
-    zones = [ZoneRow(**row._mapping) for row in await session.execute(query)]
-    if with_keys and zones:
-        await attach_keys(session, zones)
+async def load_zones(session: AsyncSession, query: Select[tuple[object, ...]]) -> list[ZoneRow]:
+    """The zones ``query`` selects (built on ``select_zones()``), in its order, without their KSKs."""
+    return [ZoneRow(**row._mapping) for row in await session.execute(query)]
+
+
+async def lock_zones_with_keys(session: AsyncSession, zone_ids: list[str]) -> list[ZoneRow]:
+    """Lock the zone rows ``FOR UPDATE`` in id order (no deadlocks between batches), then read their KSKs.
+
+    Two statements on purpose: under PostgreSQL's READ COMMITTED, a statement that waited for a row lock
+    re-reads only the locked rows, so KSKs joined in the same statement could predate the lock holder's
+    commit. The second statement starts after the lock is held and sees every committed KSK. On SQLite the
+    ``BEGIN IMMEDIATE`` write transaction already holds the database.
+    """
+    query = select_zones().where(ZONE_TABLE.c.id.in_(zone_ids)).order_by(ZONE_TABLE.c.id).with_for_update()
+    zones = await load_zones(session, query)
+    if zones:
+        by_id = {zone.id: zone for zone in zones}
+        keys = await session.execute(
+            select(*KEY_COLUMNS)
+            .where(KEY_TABLE.c.hosted_zone_id.in_(by_id))
+            .order_by(KEY_TABLE.c.created_at, KEY_TABLE.c.id)
+        )
+        for row in keys:
+            by_id[row.hosted_zone_id].keys.append(KeyRow(**row._mapping))
     return zones
 
 
-async def attach_keys(session: AsyncSession, zones: Sequence[ZoneRow]) -> None:
-    by_id = {zone.id: zone for zone in zones}
-    keys = await session.execute(
-        select(*KEY_COLUMNS)
-        .where(KEY_TABLE.c.hosted_zone_id.in_(by_id))
-        .order_by(KEY_TABLE.c.created_at, KEY_TABLE.c.id)
-    )
-    for row in keys:
-        key = KeyRow(**row._mapping)
-        by_id[key.hosted_zone_id].keys.append(key)
-
-
 async def read_zones_with_keys(session: AsyncSession, zone_ids: Iterable[str]) -> list[ZoneRow]:
-    """The zones with these ids and their KSKs, in one outer-join query (the GetDNSSEC read path)."""
+    """The zones with these ids, in id order, and their KSKs, in one outer-join query (reads only)."""
     query = (
         select(*ZONE_COLUMNS, *KEY_COLUMNS)
         .select_from(ZONE_TABLE.outerjoin(KEY_TABLE, KEY_TABLE.c.hosted_zone_id == ZONE_TABLE.c.id))

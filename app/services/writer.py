@@ -36,7 +36,7 @@ from app.errors import (
     Route53Error,
 )
 from app.kms.backend import KmsBackend
-from app.services.rows import CHANGE_TABLE, KEY_TABLE, ZONE_TABLE, KeyRow, ZoneRow, load_zones, select_zones
+from app.services.rows import CHANGE_TABLE, KEY_TABLE, ZONE_TABLE, KeyRow, ZoneRow, lock_zones_with_keys
 from app.services.views import ChangeView
 
 log = logging.getLogger(__name__)
@@ -302,10 +302,7 @@ class ZoneWriter:
 
     async def _load(self, session: AsyncSession, batch: list["_Pending[Any]"]) -> WriteContext:
         zone_ids = sorted({zone_id for pending in batch for zone_id in pending.write.zone_ids})
-        zones: list[ZoneRow] = []
-        if zone_ids:
-            query = select_zones().where(ZONE_TABLE.c.id.in_(zone_ids)).order_by(ZONE_TABLE.c.id).with_for_update()
-            zones = await load_zones(session, query, with_keys=True)
+        zones = await lock_zones_with_keys(session, zone_ids) if zone_ids else []
         references = {p.write.caller_reference for p in batch if p.write.caller_reference is not None}
         taken: set[str] = set()
         if references:
