@@ -2,22 +2,14 @@
 ActivateKeySigningKey, DeactivateKeySigningKey, DeleteKeySigningKey, GetDNSSEC,
 EnableHostedZoneDNSSEC, DisableHostedZoneDNSSEC)."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
 from app.api import deps
 from app.api.xml_route import XmlResponse, XmlRoute
-from app.config import Settings
 from app.protocol import route53 as wire
-from app.services.dnssec import Dnssec
-from app.services.key_signing_keys import KeySigningKeys
 from app.services.views import ChangeView
 
 router = APIRouter(prefix="/2013-04-01", route_class=XmlRoute)
-Keys = Annotated[KeySigningKeys, Depends(deps.key_signing_keys)]
-Signing = Annotated[Dnssec, Depends(deps.dnssec)]
-Config = Annotated[Settings, Depends(deps.settings)]
 
 CREATE_MEMBERS = (
     wire.Member("CallerReference", "callerReference", min_length=1, max_length=128),
@@ -38,53 +30,61 @@ def change_response(root: str, change: ChangeView) -> XmlResponse:
 
 
 @router.post("/keysigningkey", name="CreateKeySigningKey")
-async def create_key_signing_key(request: Request, keys: Keys, settings: Config) -> XmlResponse:
+async def create_key_signing_key(request: Request) -> XmlResponse:
     body = wire.parse_body(
         await request.body(),
         "CreateKeySigningKeyRequest",
         tuple(member.wire for member in CREATE_MEMBERS),
-        settings.max_body_bytes,
+        deps.settings(request).max_body_bytes,
     )
     values = wire.text_members(body, tuple(member.wire for member in CREATE_MEMBERS))
     wire.check_members(values, CREATE_MEMBERS)
     zone_id, name = str(values["HostedZoneId"]), str(values["Name"])
-    key, change = await keys.create(zone_id, name, str(values["KeyManagementServiceArn"]), str(values["Status"]))
+    key, change = await deps.key_signing_keys(request).create(
+        zone_id, name, str(values["KeyManagementServiceArn"]), str(values["Status"])
+    )
     content = {"ChangeInfo": wire.change_info(change, "PENDING"), "KeySigningKey": wire.key_signing_key(key)}
     location = f"{deps.base_url(request)}/2013-04-01/keysigningkey/{zone_id}/{name}"
     return XmlResponse("CreateKeySigningKeyResponse", content, 201, headers={"Location": location})
 
 
 @router.post("/keysigningkey/{HostedZoneId}/{Name}/activate", name="ActivateKeySigningKey")
-async def activate_key_signing_key(HostedZoneId: str, Name: str, keys: Keys) -> XmlResponse:
+async def activate_key_signing_key(HostedZoneId: str, Name: str, request: Request) -> XmlResponse:
     wire.check_members({"HostedZoneId": HostedZoneId, "Name": Name}, KEY_PATH)
-    return change_response("ActivateKeySigningKeyResponse", await keys.activate(HostedZoneId, Name))
+    return change_response(
+        "ActivateKeySigningKeyResponse", await deps.key_signing_keys(request).activate(HostedZoneId, Name)
+    )
 
 
 @router.post("/keysigningkey/{HostedZoneId}/{Name}/deactivate", name="DeactivateKeySigningKey")
-async def deactivate_key_signing_key(HostedZoneId: str, Name: str, keys: Keys) -> XmlResponse:
+async def deactivate_key_signing_key(HostedZoneId: str, Name: str, request: Request) -> XmlResponse:
     wire.check_members({"HostedZoneId": HostedZoneId, "Name": Name}, KEY_PATH)
-    return change_response("DeactivateKeySigningKeyResponse", await keys.deactivate(HostedZoneId, Name))
+    return change_response(
+        "DeactivateKeySigningKeyResponse", await deps.key_signing_keys(request).deactivate(HostedZoneId, Name)
+    )
 
 
 @router.delete("/keysigningkey/{HostedZoneId}/{Name}", name="DeleteKeySigningKey")
-async def delete_key_signing_key(HostedZoneId: str, Name: str, keys: Keys) -> XmlResponse:
+async def delete_key_signing_key(HostedZoneId: str, Name: str, request: Request) -> XmlResponse:
     wire.check_members({"HostedZoneId": HostedZoneId, "Name": Name}, KEY_PATH)
-    return change_response("DeleteKeySigningKeyResponse", await keys.delete(HostedZoneId, Name))
+    return change_response(
+        "DeleteKeySigningKeyResponse", await deps.key_signing_keys(request).delete(HostedZoneId, Name)
+    )
 
 
 @router.get("/hostedzone/{Id}/dnssec", name="GetDNSSEC")
-async def get_dnssec(Id: str, signing: Signing) -> XmlResponse:
+async def get_dnssec(Id: str, request: Request) -> XmlResponse:
     wire.check_members({"Id": Id}, ZONE_PATH)
-    return XmlResponse("GetDNSSECResponse", wire.dnssec_status(await signing.get(Id)))
+    return XmlResponse("GetDNSSECResponse", wire.dnssec_status(await deps.dnssec(request).get(Id)))
 
 
 @router.post("/hostedzone/{Id}/enable-dnssec", name="EnableHostedZoneDNSSEC")
-async def enable_hosted_zone_dnssec(Id: str, signing: Signing) -> XmlResponse:
+async def enable_hosted_zone_dnssec(Id: str, request: Request) -> XmlResponse:
     wire.check_members({"Id": Id}, ZONE_PATH)
-    return change_response("EnableHostedZoneDNSSECResponse", await signing.enable(Id))
+    return change_response("EnableHostedZoneDNSSECResponse", await deps.dnssec(request).enable(Id))
 
 
 @router.post("/hostedzone/{Id}/disable-dnssec", name="DisableHostedZoneDNSSEC")
-async def disable_hosted_zone_dnssec(Id: str, signing: Signing) -> XmlResponse:
+async def disable_hosted_zone_dnssec(Id: str, request: Request) -> XmlResponse:
     wire.check_members({"Id": Id}, ZONE_PATH)
-    return change_response("DisableHostedZoneDNSSECResponse", await signing.disable(Id))
+    return change_response("DisableHostedZoneDNSSECResponse", await deps.dnssec(request).disable(Id))

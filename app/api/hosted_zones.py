@@ -1,22 +1,17 @@
 """Hosted-zone, tag, record-set and change routes (Route 53 API Reference, 2013-04-01)."""
 
 import re
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
 from app.api import deps
 from app.api.xml_route import XmlResponse, XmlRoute
-from app.config import Settings
 from app.errors import InvalidInput, InvalidVPCId, NoSuchDelegationSet
 from app.protocol import route53 as wire
-from app.services.changes import Changes
-from app.services.hosted_zones import CreateZone, HostedZones, ZonePage, name_servers, normalise_zone_name
+from app.services.hosted_zones import CreateZone, ZonePage, name_servers, normalise_zone_name
 
 router = APIRouter(prefix="/2013-04-01", route_class=XmlRoute)
-Zones = Annotated[HostedZones, Depends(deps.hosted_zones)]
-ChangeLog = Annotated[Changes, Depends(deps.changes)]
-Config = Annotated[Settings, Depends(deps.settings)]
 
 ZONE_ID = (wire.Member("Id", "id", max_length=32),)
 CREATE_MEMBERS = (
@@ -40,12 +35,12 @@ def max_items(value: str | None) -> int:
 
 
 @router.post("/hostedzone", name="CreateHostedZone")
-async def create_hosted_zone(request: Request, zones: Zones, settings: Config) -> XmlResponse:
+async def create_hosted_zone(request: Request) -> XmlResponse:
     body = wire.parse_body(
         await request.body(),
         "CreateHostedZoneRequest",
         ("Name", "VPC", "CallerReference", "HostedZoneConfig", "DelegationSetId"),
-        settings.max_body_bytes,
+        deps.settings(request).max_body_bytes,
         nested=("VPC", "HostedZoneConfig"),
     )
     values = wire.text_members(body, ("Name", "CallerReference", "DelegationSetId"))
@@ -63,7 +58,7 @@ async def create_hosted_zone(request: Request, zones: Zones, settings: Config) -
         raise NoSuchDelegationSet(f"A reusable delegation set with the ID {values['DelegationSetId']} does not exist.")
     name = normalise_zone_name(str(values["Name"]))
     write = CreateZone(name, str(values["CallerReference"]), comment, vpc_id, vpc_region or (vpc_id and "us-east-1"))
-    zone, change = await zones.create(write)
+    zone, change = await deps.hosted_zones(request).create(write)
     content: dict[str, Any] = {
         "HostedZone": wire.hosted_zone(zone),
         "ChangeInfo": wire.change_info(change, "PENDING"),
@@ -75,7 +70,7 @@ async def create_hosted_zone(request: Request, zones: Zones, settings: Config) -
 
 
 @router.get("/hostedzone", name="ListHostedZones")
-async def list_hosted_zones(request: Request, zones: Zones) -> XmlResponse:
+async def list_hosted_zones(request: Request) -> XmlResponse:
     query = request.query_params
     marker, delegation_set = query.get("marker"), query.get("delegationsetid")
     wire.check_members(
@@ -96,7 +91,7 @@ async def list_hosted_zones(request: Request, zones: Zones) -> XmlResponse:
     if delegation_set is not None:
         raise NoSuchDelegationSet(f"A reusable delegation set with the ID {delegation_set} does not exist.")
     limit = max_items(query.get("maxitems"))
-    page = await zones.list(marker, limit, zone_type is not None)
+    page = await deps.hosted_zones(request).list(marker, limit, zone_type is not None)
     content = {
         "HostedZones": {"HostedZone": [wire.hosted_zone(zone) for zone in page.zones]},
         "Marker": marker,
@@ -108,7 +103,7 @@ async def list_hosted_zones(request: Request, zones: Zones) -> XmlResponse:
 
 
 @router.get("/hostedzonesbyname", name="ListHostedZonesByName")
-async def list_hosted_zones_by_name(request: Request, zones: Zones) -> XmlResponse:
+async def list_hosted_zones_by_name(request: Request) -> XmlResponse:
     query = request.query_params
     dns_name, zone_id = query.get("dnsname"), query.get("hostedzoneid")
     wire.check_members(
@@ -121,7 +116,7 @@ async def list_hosted_zones_by_name(request: Request, zones: Zones) -> XmlRespon
     if zone_id is not None and dns_name is None:
         raise InvalidInput("If you specify a value for HostedZoneId, you must also specify a value for DNSName.")
     limit = max_items(query.get("maxitems"))
-    page: ZonePage = await zones.list_by_name(dns_name, zone_id, limit)
+    page: ZonePage = await deps.hosted_zones(request).list_by_name(dns_name, zone_id, limit)
     content = {
         "HostedZones": {"HostedZone": [wire.hosted_zone(zone) for zone in page.zones]},
         "DNSName": dns_name,
@@ -135,14 +130,14 @@ async def list_hosted_zones_by_name(request: Request, zones: Zones) -> XmlRespon
 
 
 @router.get("/hostedzonecount", name="GetHostedZoneCount")
-async def get_hosted_zone_count(zones: Zones) -> XmlResponse:
-    return XmlResponse("GetHostedZoneCountResponse", {"HostedZoneCount": await zones.count()})
+async def get_hosted_zone_count(request: Request) -> XmlResponse:
+    return XmlResponse("GetHostedZoneCountResponse", {"HostedZoneCount": await deps.hosted_zones(request).count()})
 
 
 @router.get("/hostedzone/{Id}", name="GetHostedZone")
-async def get_hosted_zone(Id: str, zones: Zones) -> XmlResponse:
+async def get_hosted_zone(Id: str, request: Request) -> XmlResponse:
     wire.check_members({"Id": Id}, ZONE_ID)
-    zone = await zones.get(Id)
+    zone = await deps.hosted_zones(request).get(Id)
     content: dict[str, Any] = {"HostedZone": wire.hosted_zone(zone)}
     if zone.private_zone:
         content["VPCs"] = {"VPC": [wire.vpc(zone)]}
@@ -152,29 +147,29 @@ async def get_hosted_zone(Id: str, zones: Zones) -> XmlResponse:
 
 
 @router.post("/hostedzone/{Id}", name="UpdateHostedZoneComment")
-async def update_hosted_zone_comment(Id: str, request: Request, zones: Zones, settings: Config) -> XmlResponse:
+async def update_hosted_zone_comment(Id: str, request: Request) -> XmlResponse:
     wire.check_members({"Id": Id}, ZONE_ID)
     body = wire.parse_body(
-        await request.body(), "UpdateHostedZoneCommentRequest", ("Comment",), settings.max_body_bytes
+        await request.body(), "UpdateHostedZoneCommentRequest", ("Comment",), deps.settings(request).max_body_bytes
     )
     comment = body.get("Comment")
     wire.check_members({"Comment": comment}, (wire.Member("Comment", "comment", False, max_length=256),))
-    zone = await zones.update_comment(Id, comment or None)
+    zone = await deps.hosted_zones(request).update_comment(Id, comment or None)
     return XmlResponse("UpdateHostedZoneCommentResponse", {"HostedZone": wire.hosted_zone(zone)})
 
 
 @router.delete("/hostedzone/{Id}", name="DeleteHostedZone")
-async def delete_hosted_zone(Id: str, zones: Zones) -> XmlResponse:
+async def delete_hosted_zone(Id: str, request: Request) -> XmlResponse:
     wire.check_members({"Id": Id}, ZONE_ID)
-    change = await zones.delete(Id)
+    change = await deps.hosted_zones(request).delete(Id)
     return XmlResponse("DeleteHostedZoneResponse", {"ChangeInfo": wire.change_info(change, "PENDING")})
 
 
 @router.get("/hostedzone/{Id}/rrset", name="ListResourceRecordSets")
-async def list_resource_record_sets(Id: str, request: Request, zones: Zones) -> XmlResponse:
+async def list_resource_record_sets(Id: str, request: Request) -> XmlResponse:
     """The apex SOA and NS record sets every zone has (Route 53 Developer Guide, "NS and SOA records")."""
     wire.check_members({"Id": Id}, (wire.Member("Id", "hostedZoneId", max_length=32),))
-    zone = await zones.get(Id)
+    zone = await deps.hosted_zones(request).get(Id)
     servers = name_servers(zone.id)
     record_sets = [
         {
@@ -208,9 +203,9 @@ async def list_resource_record_sets(Id: str, request: Request, zones: Zones) -> 
 
 
 @router.get("/change/{Id}", name="GetChange")
-async def get_change(Id: str, changes: ChangeLog) -> XmlResponse:
+async def get_change(Id: str, request: Request) -> XmlResponse:
     wire.check_members({"Id": Id}, (wire.Member("Id", "id", min_length=1, max_length=6500),))
-    change, status = await changes.get(Id)
+    change, status = await deps.changes(request).get(Id)
     return XmlResponse("GetChangeResponse", {"ChangeInfo": wire.change_info(change, status)})
 
 
@@ -228,29 +223,27 @@ def _hosted_zone_resource(resource_type: str, resource_id: str) -> None:
 
 
 @router.post("/tags/{ResourceType}/{ResourceId}", name="ChangeTagsForResource")
-async def change_tags_for_resource(
-    ResourceType: str, ResourceId: str, request: Request, zones: Zones, settings: Config
-) -> XmlResponse:
+async def change_tags_for_resource(ResourceType: str, ResourceId: str, request: Request) -> XmlResponse:
     _hosted_zone_resource(ResourceType, ResourceId)
     body = wire.parse_body(
         await request.body(),
         "ChangeTagsForResourceRequest",
         ("AddTags", "RemoveTagKeys"),
-        settings.max_body_bytes,
+        deps.settings(request).max_body_bytes,
         nested=("AddTags", "RemoveTagKeys"),
     )
     add = _tags(body.get("AddTags"))
     remove = _keys(body.get("RemoveTagKeys"))
     if len(add) > 10 or len(remove) > 10:
         raise InvalidInput("You can add or remove at most 10 tags in one request.")
-    await zones.change_tags(ResourceId, add, remove)
+    await deps.hosted_zones(request).change_tags(ResourceId, add, remove)
     return XmlResponse("ChangeTagsForResourceResponse", None)
 
 
 @router.get("/tags/{ResourceType}/{ResourceId}", name="ListTagsForResource")
-async def list_tags_for_resource(ResourceType: str, ResourceId: str, zones: Zones) -> XmlResponse:
+async def list_tags_for_resource(ResourceType: str, ResourceId: str, request: Request) -> XmlResponse:
     _hosted_zone_resource(ResourceType, ResourceId)
-    tags = await zones.tags(ResourceId)
+    tags = await deps.hosted_zones(request).tags(ResourceId)
     content = {
         "ResourceTagSet": {
             "ResourceType": ResourceType,

@@ -5,6 +5,7 @@ a small direct writer (xmltodict's SAX-based ``unparse`` costs about five times 
 keeps dict insertion order, which the protocol layer uses for model member order.
 """
 
+import re
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -13,6 +14,7 @@ import xmltodict
 from app.errors import InvalidInput
 
 NAMESPACE = "https://route53.amazonaws.com/doc/2013-04-01/"
+_NEEDS_ESCAPE = re.compile(r'[&<>"]')
 _QUOTE = {'"': "&quot;"}
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
@@ -69,4 +71,7 @@ def _element(name: str, value: Any, out: list[str]) -> None:
     elif isinstance(value, bool):
         out.append(f"<{name}>{'true' if value else 'false'}</{name}>")
     else:
-        out.append(f"<{name}>{escape(str(value), _QUOTE)}</{name}>")
+        text = str(value)
+        if _NEEDS_ESCAPE.search(text):
+            text = escape(text, _QUOTE)
+        out.append(f"<{name}>{text}</{name}>")
