@@ -111,14 +111,19 @@ class RemoteKmsBackend:
         return {arn: view for arn, view in zip(unique, views, strict=True) if view is not None}
 
     def _describe(self, arn: str) -> KmsKeyView | None:
+        """NotFoundException: no key. AccessDeniedException: a key Route 53 may not read, which the checks
+        report as a policy that does not grant the DNSSEC permissions (an empty policy grants nothing)."""
         try:
             metadata = self._client.describe_key(KeyId=arn)["KeyMetadata"]
             enabled = metadata["KeyState"] == "Enabled"
             public_key = self._client.get_public_key(KeyId=arn)["PublicKey"] if enabled else None
             policy = self._client.get_key_policy(KeyId=arn, PolicyName="default")["Policy"]
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "NotFoundException":
+            code = error.response.get("Error", {}).get("Code")
+            if code == "NotFoundException":
                 return None
+            if code == "AccessDeniedException":
+                return _unreadable(arn)
             raise
         return KmsKeyView(
             arn=metadata["Arn"],
@@ -131,6 +136,22 @@ class RemoteKmsBackend:
             policy=policy,
             public_key_der=public_key,
         )
+
+
+def _unreadable(arn: str) -> KmsKeyView:
+    """A key whose facts Route 53 could not read: everything but the (empty) policy passes the checks."""
+    parts = arn.split(":")
+    return KmsKeyView(
+        arn=arn,
+        key_id=arn.rsplit("/", 1)[-1],
+        region=parts[3] if len(parts) > 3 else "",
+        account_id=parts[4] if len(parts) > 4 else "",
+        key_state="Enabled",
+        key_spec="ECC_NIST_P256",
+        key_usage="SIGN_VERIFY",
+        policy="",
+        public_key_der=None,
+    )
 
 
 def build_kms_backend(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> KmsBackend:

@@ -105,3 +105,18 @@ def test_build_kms_backend_picks_remote_only_with_an_endpoint(tmp_path: Path) ->
 
     assert isinstance(build_kms_backend(settings, sessionmaker), LocalKmsBackend)
     assert isinstance(build_kms_backend(remote, sessionmaker), RemoteKmsBackend)
+
+
+async def test_a_key_route53_may_not_read_fails_the_permissions_check(moto_endpoint: str) -> None:
+    from botocore.stub import Stubber
+
+    from app.errors import InvalidKMSArn
+
+    backend = RemoteKmsBackend(moto_endpoint, "us-east-1")
+    arn = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    with Stubber(backend._client) as stub:
+        stub.add_client_error("describe_key", service_error_code="AccessDeniedException", http_status_code=400)
+        view = await backend.describe(arn)
+    with pytest.raises(InvalidKMSArn) as caught:
+        check_dnssec_key(arn, view)
+    assert caught.value.message.startswith(f"The CMK with ARN '{arn}' did not grant all required permissions")
