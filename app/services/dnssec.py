@@ -17,19 +17,12 @@ from app.services.dnssec_state import effective_dnssec, watched_arns
 from app.services.key_signing_keys import PRIVATE_ZONE_MESSAGE, public_zone
 from app.services.rows import read_zones_with_keys
 from app.services.views import ChangeView, DnssecView, KskView
-from app.services.writer import WriteContext, ZoneWriter
+from app.services.writer import OneZoneWrite, WriteContext, ZoneWriter
 
 
 @dataclass
-class EnableSigning:
+class EnableSigning(OneZoneWrite):
     """Needs an ACTIVE key whose KMS key is usable; enabling a signing zone succeeds again."""
-
-    zone_id: str
-    caller_reference: None = None
-
-    @property
-    def zone_ids(self) -> tuple[str]:
-        return (self.zone_id,)
 
     async def apply(self, ctx: WriteContext) -> ChangeView:
         zone = public_zone(ctx, self.zone_id)
@@ -47,15 +40,8 @@ class EnableSigning:
 
 
 @dataclass
-class DisableSigning:
+class DisableSigning(OneZoneWrite):
     """Stops signing; KSKs keep their status. DNSSECNotFound on a zone that neither signs nor has a KSK."""
-
-    zone_id: str
-    caller_reference: None = None
-
-    @property
-    def zone_ids(self) -> tuple[str]:
-        return (self.zone_id,)
 
     async def apply(self, ctx: WriteContext) -> ChangeView:
         zone = public_zone(ctx, self.zone_id)

@@ -14,7 +14,7 @@ from app.dnssec.records import owner_name_wire
 from app.errors import HostedZoneAlreadyExists, HostedZoneNotEmpty, InvalidDomainName, NoSuchHostedZone
 from app.services.rows import ZONE_TABLE, ZoneRow, load_zones, select_zones
 from app.services.views import ChangeView, ZoneView
-from app.services.writer import WriteContext, ZoneWriter, new_id
+from app.services.writer import OneZoneWrite, WriteContext, ZoneWriter, new_id
 
 _NAME_SERVER_SUFFIXES = ("com", "net", "org", "co.uk")
 HOSTED_ZONE_HAS_KEYS = "The specified hosted zone contains DNSSEC Key Signing Keys and so cannot be deleted."
@@ -75,14 +75,7 @@ class CreateZone:
 
 
 @dataclass
-class DeleteZone:
-    zone_id: str
-    caller_reference: None = None
-
-    @property
-    def zone_ids(self) -> tuple[str]:
-        return (self.zone_id,)
-
+class DeleteZone(OneZoneWrite):
     async def apply(self, ctx: WriteContext) -> ChangeView:
         zone = ctx.zone(self.zone_id)
         if zone.keys:
@@ -94,14 +87,8 @@ class DeleteZone:
 
 
 @dataclass
-class UpdateComment:
-    zone_id: str
+class UpdateComment(OneZoneWrite):
     comment: str | None
-    caller_reference: None = None
-
-    @property
-    def zone_ids(self) -> tuple[str]:
-        return (self.zone_id,)
 
     async def apply(self, ctx: WriteContext) -> ZoneView:
         zone = ctx.zone(self.zone_id)
@@ -111,15 +98,9 @@ class UpdateComment:
 
 
 @dataclass
-class ChangeTags:
-    zone_id: str
+class ChangeTags(OneZoneWrite):
     add: dict[str, str] = field(default_factory=dict)
     remove: tuple[str, ...] = ()
-    caller_reference: None = None
-
-    @property
-    def zone_ids(self) -> tuple[str]:
-        return (self.zone_id,)
 
     async def apply(self, ctx: WriteContext) -> None:
         ctx.zone(self.zone_id)

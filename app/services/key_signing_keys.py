@@ -29,7 +29,7 @@ from app.kms.checks import check_dnssec_key
 from app.services.dnssec_state import ACTION_NEEDED, effective_dnssec, watched_arns
 from app.services.rows import KeyRow, ZoneRow
 from app.services.views import ChangeView, KskView
-from app.services.writer import WriteContext, ZoneWriter
+from app.services.writer import OneZoneWrite, WriteContext, ZoneWriter
 
 MAX_KEYS_PER_ZONE = 2
 _NAME = re.compile(r"[A-Za-z0-9_.\-]+")
@@ -74,17 +74,11 @@ def no_such_key(zone_id: str, name: str) -> NoSuchKeySigningKey:
 
 
 @dataclass
-class CreateKey:
-    zone_id: str
+class CreateKey(OneZoneWrite):
     name: str
     kms_arn: str
     status: str
     spki_der: bytes
-    caller_reference: None = None
-
-    @property
-    def zone_ids(self) -> tuple[str]:
-        return (self.zone_id,)
 
     async def apply(self, ctx: WriteContext) -> tuple[KskView, ChangeView]:
         zone = public_zone(ctx, self.zone_id)
@@ -147,18 +141,12 @@ async def _refuse_last_usable_key(ctx: WriteContext, zone: ZoneRow, key: KeyRow)
 
 
 @dataclass
-class SetKeyStatus:
+class SetKeyStatus(OneZoneWrite):
     """ActivateKeySigningKey (``status`` ACTIVE) or DeactivateKeySigningKey (INACTIVE)."""
 
-    zone_id: str
     name: str
     status: str
     kms_arn: str | None = None
-    caller_reference: None = None
-
-    @property
-    def zone_ids(self) -> tuple[str]:
-        return (self.zone_id,)
 
     async def apply(self, ctx: WriteContext) -> ChangeView:
         zone, key = find_key(ctx, self.zone_id, self.name)
@@ -174,14 +162,8 @@ class SetKeyStatus:
 
 
 @dataclass
-class DeleteKey:
-    zone_id: str
+class DeleteKey(OneZoneWrite):
     name: str
-    caller_reference: None = None
-
-    @property
-    def zone_ids(self) -> tuple[str]:
-        return (self.zone_id,)
 
     async def apply(self, ctx: WriteContext) -> ChangeView:
         zone, key = find_key(ctx, self.zone_id, self.name)

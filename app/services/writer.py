@@ -20,7 +20,7 @@ import string
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -211,6 +211,18 @@ class ZoneWrite(Protocol[T_co]):
     def caller_reference(self) -> str | None: ...
 
     async def apply(self, ctx: WriteContext) -> T_co: ...
+
+
+@dataclass
+class OneZoneWrite:
+    """Base of the writes confined to one existing zone: that zone is locked and loaded for them."""
+
+    zone_id: str
+    caller_reference: ClassVar[None] = None
+
+    @property
+    def zone_ids(self) -> tuple[str]:
+        return (self.zone_id,)
 
 
 @dataclass

@@ -12,19 +12,12 @@ from app.errors import KeySigningKeyAlreadyExists
 from app.services.hosted_zones import CreateZone
 from app.services.rows import KeyRow
 from app.services.views import ChangeView, ZoneView
-from app.services.writer import WriteContext
+from app.services.writer import OneZoneWrite, WriteContext
 
 
 @dataclass
-class SneakyDuplicate:
+class SneakyDuplicate(OneZoneWrite):
     """Inserts a KSK named like an existing one, bypassing the rules: only the unique constraint stops it."""
-
-    zone_id: str
-    caller_reference: None = None
-
-    @property
-    def zone_ids(self) -> tuple[str]:
-        return (self.zone_id,)
 
     async def apply(self, ctx: WriteContext) -> ChangeView:
         zone = ctx.zone(self.zone_id)
