@@ -45,12 +45,12 @@ async def create_hosted_zone(request: Request) -> XmlResponse:
     )
     values = wire.text_members(body, ("Name", "CallerReference", "DelegationSetId"))
     wire.check_members(values, CREATE_MEMBERS)
-    config = body.get("HostedZoneConfig") or {}
+    config = wire.element_children(body.get("HostedZoneConfig"), "HostedZoneConfig", ("Comment", "PrivateZone"))
     comment = config.get("Comment")
     wire.check_members({"Comment": comment}, (wire.Member("Comment", "comment", False, max_length=256),))
-    vpc = body.get("VPC") or {}
+    vpc = wire.element_children(body.get("VPC"), "VPC", ("VPCRegion", "VPCId"))
     vpc_id, vpc_region = vpc.get("VPCId"), vpc.get("VPCRegion")
-    if "PrivateZone" in config and wire.parse_boolean(config["PrivateZone"], "PrivateZone") and not vpc_id:
+    if "PrivateZone" in config and wire.parse_boolean(config["PrivateZone"]) and not vpc_id:
         raise InvalidInput("When you're creating a private hosted zone, you must specify a VPC.")
     if vpc and (not vpc_id or not _VPC_ID.fullmatch(vpc_id)):
         raise InvalidVPCId(f"The VPC ID '{vpc_id or ''}' is not valid.")
@@ -233,7 +233,9 @@ async def change_tags_for_resource(ResourceType: str, ResourceId: str, request: 
         nested=("AddTags", "RemoveTagKeys"),
     )
     add = _tags(body.get("AddTags"))
-    remove = _keys(body.get("RemoveTagKeys"))
+    remove = tuple(
+        wire.element_children(body.get("RemoveTagKeys"), "RemoveTagKeys", ("Key",), repeated=("Key",)).get("Key", [])
+    )
     if len(add) > 10 or len(remove) > 10:
         raise InvalidInput("You can add or remove at most 10 tags in one request.")
     await deps.hosted_zones(request).change_tags(ResourceId, add, remove)
@@ -255,21 +257,14 @@ async def list_tags_for_resource(ResourceType: str, ResourceId: str, request: Re
 
 
 def _tags(element: Any) -> dict[str, str]:
-    items = (element or {}).get("Tag") or []
-    items = items if isinstance(items, list) else [items]
+    """``AddTags``: each ``Tag`` needs a Key (1-128 characters) and may have a Value (up to 256)."""
     tags: dict[str, str] = {}
-    for item in items:
-        if not isinstance(item, dict) or not item.get("Key"):
-            raise InvalidInput("Invalid XML ; every Tag needs a Key.")
-        key, value = str(item["Key"]), str(item.get("Value") or "")
+    for tag in wire.element_children(element, "AddTags", ("Tag",), nested=("Tag",), repeated=("Tag",)).get("Tag", []):
+        fields = wire.element_children(tag, "Tag", ("Key", "Value"))
+        values = {"Key": fields.get("Key"), "Value": fields.get("Value", "")}
         wire.check_members(
-            {"Key": key, "Value": value},
-            (wire.Member("Key", "key", max_length=128), wire.Member("Value", "value", max_length=256)),
+            values,
+            (wire.Member("Key", "key", min_length=1, max_length=128), wire.Member("Value", "value", max_length=256)),
         )
-        tags[key] = value
+        tags[str(values["Key"])] = str(values["Value"])
     return tags
-
-
-def _keys(element: Any) -> tuple[str, ...]:
-    items = (element or {}).get("Key") or []
-    return tuple(str(item) for item in (items if isinstance(items, list) else [items]))

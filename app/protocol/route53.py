@@ -60,29 +60,55 @@ def check_members(values: dict[str, str | None], members: tuple[Member, ...]) ->
 def parse_body(
     body: bytes, root: str, allowed: tuple[str, ...], max_bytes: int, nested: tuple[str, ...] = ()
 ) -> dict[str, Any]:
-    """Parse a request body; every element must be one of ``allowed``, and only ``nested`` ones may have
-    children. Empty elements become ``""`` so that length checks apply to them."""
-    elements = parse_request(body, root, max_bytes)
-    for name, value in elements.items():
-        if name not in allowed:
+    """Parse a request body and check its root's children (see ``element_children``)."""
+    return element_children(parse_request(body, root, max_bytes), root, allowed, nested)
+
+
+def element_children(
+    value: Any, name: str, allowed: tuple[str, ...], nested: tuple[str, ...] = (), repeated: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The children of complex element ``name``, checked as the schema would (Xerces messages): only
+    ``allowed`` names, at most once unless ``repeated`` (then a list), children only under ``nested`` ones.
+    Simple children come back as strings (an empty element as ``""``, so length checks apply)."""
+    if value is None or value == "":
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidInput(
+            f"Invalid XML ; cvc-complex-type.2.3: Element '{name}' cannot have character [children], because the "
+            "type's content type is element-only."
+        )
+    children: dict[str, Any] = {}
+    for child, item in value.items():
+        if child.startswith("@"):
+            continue
+        if child not in allowed:
             raise InvalidInput(
-                f"Invalid XML ; cvc-complex-type.2.4.a: Invalid content was found starting with element '{name}'."
+                f"Invalid XML ; cvc-complex-type.2.4.a: Invalid content was found starting with element '{child}'."
             )
-        if isinstance(value, list):
-            raise InvalidInput(f"Invalid XML ; cvc-complex-type.2.4.d: Element '{name}' may occur only once.")
-        if isinstance(value, dict) and name not in nested:
-            raise InvalidInput(
-                f"Invalid XML ; cvc-type.3.1.2: Element '{name}' is a simple type, so it must have no element "
-                "information item [children]."
-            )
-    return {name: "" if value is None else value for name, value in elements.items()}
+        items = item if isinstance(item, list) else [item]
+        if len(items) > 1 and child not in repeated:
+            raise InvalidInput(f"Invalid XML ; cvc-complex-type.2.4.d: Element '{child}' may occur only once.")
+        if child not in nested:
+            items = [_simple(child, one) for one in items]
+        children[child] = items if child in repeated else items[0]
+    return children
+
+
+def _simple(name: str, value: Any) -> str:
+    if isinstance(value, dict):
+        raise InvalidInput(
+            f"Invalid XML ; cvc-type.3.1.2: Element '{name}' is a simple type, so it must have no element "
+            "information item [children]."
+        )
+    return "" if value is None else str(value)
 
 
 def text_members(elements: dict[str, Any], names: tuple[str, ...]) -> dict[str, str | None]:
     return {name: elements.get(name) for name in names}
 
 
-def parse_boolean(value: str, element: str) -> bool:
+def parse_boolean(value: str) -> bool:
+    """An ``xs:boolean``: true, false, 1 or 0."""
     if value in ("true", "1"):
         return True
     if value in ("false", "0"):

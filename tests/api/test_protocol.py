@@ -93,3 +93,52 @@ async def test_unexpected_failure_is_a_500_internal_failure_xml(app, client, mon
     monkeypatch.setattr(app.state.hosted_zones, "count", broken)
     response = await client.get("/2013-04-01/hostedzonecount")
     assert_error(response, 500, "InternalFailure", "An internal error occurred. Retry the request.")
+
+
+def zone_request(inner: str) -> str:
+    return f'<CreateHostedZoneRequest xmlns="{NAMESPACE}"><Name>a.example</Name><CallerReference>r</CallerReference>{inner}</CreateHostedZoneRequest>'
+
+
+WRONG_SHAPES = {
+    "text in a complex element": ("/2013-04-01/hostedzone", zone_request("<VPC>vpc-1</VPC>")),
+    "element in a nested simple one": (
+        "/2013-04-01/hostedzone",
+        zone_request("<HostedZoneConfig><Comment><B>x</B></Comment></HostedZoneConfig>"),
+    ),
+    "unknown nested element": (
+        "/2013-04-01/hostedzone",
+        zone_request("<HostedZoneConfig><Colour>red</Colour></HostedZoneConfig>"),
+    ),
+    "repeated nested element": (
+        "/2013-04-01/hostedzone",
+        zone_request("<VPC><VPCId>vpc-0123456789abcdef0</VPCId><VPCId>vpc-0123456789abcdef1</VPCId></VPC>"),
+    ),
+    "tag without key": (
+        "/2013-04-01/tags/hostedzone/ZANY",
+        f'<ChangeTagsForResourceRequest xmlns="{NAMESPACE}"><AddTags><Tag><Value>v</Value></Tag></AddTags></ChangeTagsForResourceRequest>',
+    ),
+    "tag with nested key": (
+        "/2013-04-01/tags/hostedzone/ZANY",
+        f'<ChangeTagsForResourceRequest xmlns="{NAMESPACE}"><AddTags><Tag><Key><K/></Key></Tag></AddTags></ChangeTagsForResourceRequest>',
+    ),
+    "tags as text": (
+        "/2013-04-01/tags/hostedzone/ZANY",
+        f'<ChangeTagsForResourceRequest xmlns="{NAMESPACE}"><AddTags>oops</AddTags></ChangeTagsForResourceRequest>',
+    ),
+    "comment with children": (
+        "/2013-04-01/hostedzone/ZANY",
+        f'<UpdateHostedZoneCommentRequest xmlns="{NAMESPACE}"><Comment><X/></Comment></UpdateHostedZoneCommentRequest>',
+    ),
+    "ksk name with children": (
+        "/2013-04-01/keysigningkey",
+        f'<CreateKeySigningKeyRequest xmlns="{NAMESPACE}"><Name><X/></Name></CreateKeySigningKeyRequest>',
+    ),
+}
+
+
+@pytest.mark.parametrize("case", WRONG_SHAPES, ids=list(WRONG_SHAPES))
+async def test_wrong_shapes_are_invalid_input_never_500(client, case):
+    path, body = WRONG_SHAPES[case]
+    response = await client.post(path, content=body)
+    error = assert_error(response, 400, "InvalidInput")
+    assert error["Message"].startswith(("Invalid XML ; cvc-", "1 validation error detected: Value null at 'key'"))
