@@ -12,7 +12,6 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -75,7 +74,7 @@ def _sqlite_file_lock(settings: Settings) -> Iterator[None]:
 
 
 async def schema_is_current(engine: AsyncEngine) -> bool:
-    """True when the database answers and its Alembic revision is the newest one."""
+    """True when the database answers and its Alembic revision (table ``alembic_version``) is the newest."""
     async with engine.connect() as connection:
-        current = await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+        current = await connection.scalar(text("SELECT version_num FROM alembic_version"))
     return current is not None and current == head_revision()
