@@ -1,13 +1,14 @@
 """The KMS endpoint: ``POST /`` with ``X-Amz-Target: TrentService.<Operation>`` (KMS API Reference).
 
-Every response, error or not, is JSON 1.1 with an ``x-amzn-RequestId`` header.
+Every response, error or not, is JSON 1.1; the request-id middleware adds its ``x-amzn-RequestId`` header.
 """
 
 import logging
-import uuid
 
 from fastapi import APIRouter, Request, Response
 
+from app.api.body import read_body
+from app.api.xml_route import request_id
 from app.config import Settings
 from app.db.session import LockTimeout
 from app.errors import KmsError, KMSInternalException
@@ -23,11 +24,11 @@ async def kms_operation(request: Request) -> Response:
     """Parse, run the operation on ``app.state.local_kms``, render; unexpected faults become a logged 500."""
     kms: LocalKms = request.app.state.local_kms
     settings: Settings = request.app.state.settings
-    request_id = str(uuid.uuid4())
+    rid = request_id(request)
     try:
         kms_request = parse_request(
             request.headers,
-            await request.body(),
+            await read_body(request, settings.max_body_bytes),
             operations=kms.operations,
             default_region=settings.region,
             max_body_bytes=settings.max_body_bytes,
@@ -37,9 +38,9 @@ async def kms_operation(request: Request) -> Response:
     except KmsError as error:
         status, body = error.status, render_error(error)
     except LockTimeout:
-        logger.warning("KMS request %s timed out waiting for a database lock", request_id)
+        logger.warning("KMS request %s timed out waiting for a database lock", rid)
         status, body = 500, render_error(KMSInternalException("The request timed out. Retry the request."))
     except Exception:
-        logger.exception("KMS request %s failed", request_id)
+        logger.exception("KMS request %s failed", rid)
         status, body = 500, render_error(KMSInternalException("An internal error occurred."))
-    return Response(body, status_code=status, media_type=CONTENT_TYPE, headers={"x-amzn-RequestId": request_id})
+    return Response(body, status_code=status, media_type=CONTENT_TYPE)

@@ -18,7 +18,10 @@ from app.errors import KmsError, SerializationException, UnknownOperationExcepti
 CONTENT_TYPE = "application/x-amz-json-1.1"
 TARGET_PREFIX = "TrentService."
 BLOB_MEMBERS = ("Message", "Signature")
-CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,\s]+/[0-9]{8}/(?P<region>[a-z0-9-]+)/kms/aws4_request")
+CREDENTIAL_SCOPE = re.compile(
+    r"Credential=[^/,\s]+/[0-9]{8}/(?P<region>[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2})/kms/aws4_request"
+)
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ class KmsRequest:
 
 def parse_request(
     headers: Mapping[str, str],
-    body: bytes,
+    body: bytes | None,
     *,
     operations: Container[str],
     default_region: str,
@@ -44,19 +47,32 @@ def parse_request(
     operation = target.removeprefix(TARGET_PREFIX)
     if not target.startswith(TARGET_PREFIX) or operation not in operations:
         raise UnknownOperationException(f"The operation '{target}' is not supported by this KMS endpoint.")
-    if len(body) > max_body_bytes:
+    if body is None:
         raise SerializationException(f"The request body is larger than {max_body_bytes} bytes.")
     try:
         params = json.loads(body) if body.strip() else {}
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise SerializationException(f"The request body is not valid JSON: {error}") from error
     if not isinstance(params, dict):
         raise SerializationException("The request body must be a JSON object.")
+    if _unstorable(params):
+        raise SerializationException("The request body holds a NUL character or an unpaired surrogate.")
     for name in BLOB_MEMBERS:
         if isinstance(params.get(name), str):
             params[name] = _decode_blob(name, params[name])
     match = CREDENTIAL_SCOPE.search(headers.get("authorization", ""))
     return KmsRequest(operation, params, match["region"] if match else default_region)
+
+
+def _unstorable(value: Any) -> bool:
+    """A NUL or an unpaired surrogate anywhere in the members: no database stores those in text."""
+    if isinstance(value, str):
+        return _UNSTORABLE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_unstorable(key) or _unstorable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_unstorable(item) for item in value)
+    return False
 
 
 def render_result(result: Mapping[str, Any]) -> bytes:
@@ -71,7 +87,7 @@ def render_error(error: KmsError) -> bytes:
 def _decode_blob(name: str, text: str) -> bytes:
     try:
         return base64.b64decode(text, validate=True)
-    except binascii.Error as error:
+    except (binascii.Error, ValueError) as error:
         raise SerializationException(f"The value of '{name}' is not valid base64.") from error
 
 

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from mypy_boto3_kms import KMSClient
 
 from app.api.kms import router
+from app.api.xml_route import RequestIdMiddleware
 from app.config import Settings
 from app.db.base import Base
 from app.db.session import create_engine, create_sessionmaker
@@ -44,6 +45,7 @@ def build_app(settings: Settings) -> FastAPI:
         await engine.dispose()
 
     app = FastAPI(lifespan=lifespan)
+    app.add_middleware(RequestIdMiddleware)
     app.include_router(router)
     return app
 

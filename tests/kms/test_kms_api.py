@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from mypy_boto3_kms import KMSClient
 
 from app.api.kms import router
+from app.api.xml_route import RequestIdMiddleware
 from app.config import Settings
 from app.db.session import LockTimeout, create_engine, create_sessionmaker
 from app.kms.backend import LocalKmsBackend
@@ -530,6 +531,17 @@ def test_key_rotation_is_never_enabled(kms: KMSClient) -> None:
             "__type": "SerializationException", "message": "The request body is larger than 65536 bytes.",
         }),
         ("ListKeys", b"", 200, {"Keys": [], "Truncated": False}),
+        ("Sign", '{"KeyId": "k", "Message": "alias/é", "SigningAlgorithm": "ECDSA_SHA_256"}'.encode(), 400, {
+            "__type": "SerializationException", "message": "The value of 'Message' is not valid base64.",
+        }),
+        ("CreateKey", b'{"Description": "a\\u0000b"}', 400, {
+            "__type": "SerializationException",
+            "message": "The request body holds a NUL character or an unpaired surrogate.",
+        }),
+        ("CreateKey", b'{"Description": "\\ud800"}', 400, {
+            "__type": "SerializationException",
+            "message": "The request body holds a NUL character or an unpaired surrogate.",
+        }),
     ],
 )  # fmt: skip
 def test_wire_protocol(kms_endpoint: str, operation: str, body: bytes, status: int, expected: dict[str, Any]) -> None:
@@ -539,7 +551,13 @@ def test_wire_protocol(kms_endpoint: str, operation: str, body: bytes, status: i
 
     assert (response.status_code, response.json()) == (status, expected)
     assert response.headers["content-type"] == CONTENT_TYPE
-    assert response.headers["x-amzn-RequestId"]
+    assert len(response.headers.get_list("x-amzn-RequestId")) == 1
+
+
+def test_deeply_nested_json_is_a_serialization_exception(kms_endpoint: str) -> None:
+    response = raw(kms_endpoint, "ListKeys", b"[" * 3000)
+    assert response.status_code == 400
+    assert response.json()["__type"] == "SerializationException"
 
 
 @pytest.mark.parametrize(
@@ -560,6 +578,7 @@ async def test_unexpected_faults_are_500_kms_internal_exception(
             self.operations = {"ListKeys": failing}
 
     app = FastAPI()
+    app.add_middleware(RequestIdMiddleware)
     app.include_router(router)
     app.state.settings = kms_settings
     app.state.local_kms = BrokenKms()
