@@ -12,6 +12,7 @@ The class name is the wire code; the status comes from the service model (400 wh
     │   PriorRequestNotComplete                                                        (400)
     ├── NoSuchHostedZone, NoSuchChange, NoSuchKeySigningKey                            (404)
     ├── KeySigningKeyAlreadyExists, HostedZoneAlreadyExists                            (409)
+    ├── ServiceUnavailable                                                             (503)
     └── InternalFailure                                                                (500)
     KmsError
     ├── NotFoundException, DisabledException, KMSInvalidStateException, ValidationException,
@@ -77,7 +78,7 @@ class InvalidKeySigningKeyStatus(Route53Error):
 
 
 class InvalidSigningStatus(Route53Error):
-    """The zone's signing status does not allow the operation (e.g. a zone in INTERNAL_FAILURE)."""
+    """The zone's signing status does not allow the operation (a signing zone in ACTION_NEEDED)."""
 
 
 class TooManyKeySigningKeys(Route53Error):
@@ -105,7 +106,7 @@ class ConcurrentModification(Route53Error):
 
 
 class PriorRequestNotComplete(Route53Error):
-    """The zone is still processing an earlier request; SDKs retry this code."""
+    """A zone or tag write could not get its lock in time; SDKs retry this code."""
 
 
 class NoSuchHostedZone(Route53Error):
@@ -136,6 +137,14 @@ class HostedZoneAlreadyExists(Route53Error):
     """CreateHostedZone with a CallerReference that was used before."""
 
     status = 409
+
+
+class ServiceUnavailable(Route53Error):
+    """CreateHostedZone could not get the database lock in time (it models neither ConcurrentModification nor
+    PriorRequestNotComplete); a 5xx, so SDKs retry it."""
+
+    status = 503
+    sender_fault = False
 
 
 class InternalFailure(Route53Error):

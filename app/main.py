@@ -47,7 +47,14 @@ def create_app(settings: Settings) -> FastAPI:
             await writer.stop()
             await engine.dispose()
 
-    app = FastAPI(title="route53-dnssec", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="route53-dnssec",
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        redirect_slashes=False,  # a trailing slash is a missing id (NoSuch…), never a redirect
+    )
     app.add_middleware(RequestIdMiddleware)
     app.include_router(hosted_zone_routes.router)
     app.include_router(dnssec_routes.router)

@@ -5,7 +5,7 @@ EnableHostedZoneDNSSEC, DisableHostedZoneDNSSEC)."""
 from fastapi import APIRouter, Request
 
 from app.api import deps
-from app.api.xml_route import XmlResponse, XmlRoute
+from app.api.xml_route import XmlResponse, XmlRoute, request_elements
 from app.protocol import route53 as wire
 from app.services.views import ChangeView
 
@@ -31,11 +31,10 @@ def change_response(root: str, change: ChangeView) -> XmlResponse:
 
 @router.post("/keysigningkey", name="CreateKeySigningKey")
 async def create_key_signing_key(request: Request) -> XmlResponse:
-    body = wire.parse_body(
-        await request.body(),
+    body = await request_elements(
+        request,
         "CreateKeySigningKeyRequest",
         tuple(member.wire for member in CREATE_MEMBERS),
-        deps.settings(request).max_body_bytes,
     )
     values = wire.text_members(body, tuple(member.wire for member in CREATE_MEMBERS))
     wire.check_members(values, CREATE_MEMBERS)

@@ -1,12 +1,14 @@
 """Hosted-zone, tag, record-set and change routes (Route 53 API Reference, 2013-04-01)."""
 
 import re
+from functools import cache
 from typing import Any
 
+import botocore.session
 from fastapi import APIRouter, Request
 
 from app.api import deps
-from app.api.xml_route import XmlResponse, XmlRoute
+from app.api.xml_route import XmlResponse, XmlRoute, request_elements
 from app.errors import InvalidInput, InvalidVPCId, NoSuchDelegationSet
 from app.protocol import route53 as wire
 from app.services.hosted_zones import CreateZone, ZonePage, name_servers, normalise_zone_name
@@ -21,13 +23,21 @@ CREATE_MEMBERS = (
 )
 _VPC_ID = re.compile(r"vpc-[0-9a-f]{8,17}")
 MAX_ITEMS_LIMIT = 100
+_MAX_ITEMS = re.compile(r"[0-9]{1,9}")
+
+
+@cache
+def vpc_regions() -> frozenset[str]:
+    """The ``VPCRegion`` enum of the botocore route53 model."""
+    shape = botocore.session.get_session().get_service_model("route53").shape_for("VPCRegion")
+    return frozenset(shape.metadata["enum"])
 
 
 def max_items(value: str | None) -> int:
     """``maxitems`` as an integer; Route 53 returns at most 100 zones per page."""
     if value is None:
         return MAX_ITEMS_LIMIT
-    if not value.isdigit() or int(value) < 1:
+    if not _MAX_ITEMS.fullmatch(value) or int(value) < 1:
         raise wire.validation_error(
             [f"Value '{value}' at 'maxItems' failed to satisfy constraint: Member must be a positive integer"]
         )
@@ -36,11 +46,10 @@ def max_items(value: str | None) -> int:
 
 @router.post("/hostedzone", name="CreateHostedZone")
 async def create_hosted_zone(request: Request) -> XmlResponse:
-    body = wire.parse_body(
-        await request.body(),
+    body = await request_elements(
+        request,
         "CreateHostedZoneRequest",
         ("Name", "VPC", "CallerReference", "HostedZoneConfig", "DelegationSetId"),
-        deps.settings(request).max_body_bytes,
         nested=("VPC", "HostedZoneConfig"),
     )
     values = wire.text_members(body, ("Name", "CallerReference", "DelegationSetId"))
@@ -50,6 +59,13 @@ async def create_hosted_zone(request: Request) -> XmlResponse:
     wire.check_members({"Comment": comment}, (wire.Member("Comment", "comment", False, max_length=256),))
     vpc = wire.element_children(body.get("VPC"), "VPC", ("VPCRegion", "VPCId"))
     vpc_id, vpc_region = vpc.get("VPCId"), vpc.get("VPCRegion")
+    if vpc_region is not None and vpc_region not in vpc_regions():
+        raise wire.validation_error(
+            [
+                f"Value '{vpc_region}' at 'vPC.vPCRegion' failed to satisfy constraint: "
+                "Member must satisfy enum value set"
+            ]
+        )
     if "PrivateZone" in config and wire.parse_boolean(config["PrivateZone"]) and not vpc_id:
         raise InvalidInput("When you're creating a private hosted zone, you must specify a VPC.")
     if vpc and (not vpc_id or not _VPC_ID.fullmatch(vpc_id)):
@@ -149,9 +165,7 @@ async def get_hosted_zone(Id: str, request: Request) -> XmlResponse:
 @router.post("/hostedzone/{Id}", name="UpdateHostedZoneComment")
 async def update_hosted_zone_comment(Id: str, request: Request) -> XmlResponse:
     wire.check_members({"Id": Id}, ZONE_ID)
-    body = wire.parse_body(
-        await request.body(), "UpdateHostedZoneCommentRequest", ("Comment",), deps.settings(request).max_body_bytes
-    )
+    body = await request_elements(request, "UpdateHostedZoneCommentRequest", ("Comment",))
     comment = body.get("Comment")
     wire.check_members({"Comment": comment}, (wire.Member("Comment", "comment", False, max_length=256),))
     zone = await deps.hosted_zones(request).update_comment(Id, comment or None)
@@ -225,11 +239,10 @@ def _hosted_zone_resource(resource_type: str, resource_id: str) -> None:
 @router.post("/tags/{ResourceType}/{ResourceId}", name="ChangeTagsForResource")
 async def change_tags_for_resource(ResourceType: str, ResourceId: str, request: Request) -> XmlResponse:
     _hosted_zone_resource(ResourceType, ResourceId)
-    body = wire.parse_body(
-        await request.body(),
+    body = await request_elements(
+        request,
         "ChangeTagsForResourceRequest",
         ("AddTags", "RemoveTagKeys"),
-        deps.settings(request).max_body_bytes,
         nested=("AddTags", "RemoveTagKeys"),
     )
     add = _tags(body.get("AddTags"))

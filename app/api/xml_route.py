@@ -15,15 +15,16 @@ from typing import Any
 
 import botocore.session
 from fastapi import Request, Response
-from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.body import read_body
 from app.errors import InternalFailure, InvalidInput, Route53Error
-from app.protocol.xml import render
+from app.protocol import route53 as wire
+from app.protocol.xml import XML_ILLEGAL, render
 
 log = logging.getLogger(__name__)
-COMMON_CODES = frozenset({"InvalidInput", "InternalFailure"})
+COMMON_CODES = frozenset({"InvalidInput", "InternalFailure", "ServiceUnavailable"})  # AWS "Common Errors"
 
 
 class UnmodeledErrorWarning(UserWarning):
@@ -35,6 +36,14 @@ class XmlResponse(Response):
 
     def __init__(self, root: str, content: dict[str, Any] | None, status_code: int = 200, **kwargs: Any):
         super().__init__(render(root, content), status_code=status_code, **kwargs)
+
+
+async def request_elements(
+    request: Request, root: str, allowed: tuple[str, ...], nested: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The checked children of the request document's ``root``, read with the body-size cap."""
+    max_bytes: int = request.app.state.settings.max_body_bytes
+    return wire.parse_body(await read_body(request, max_bytes), root, allowed, max_bytes, nested)
 
 
 def new_request_id() -> str:
@@ -84,13 +93,12 @@ class XmlRoute(APIRoute):
         async def route_handler(request: Request) -> Response:
             rid = request_id(request)
             try:
+                refuse_unsafe_uri(request)
                 return await handler(request)
             except Route53Error as error:
                 if error.code not in modeled_codes(operation):
                     warnings.warn(f"{operation} raised {error.code}", UnmodeledErrorWarning, stacklevel=1)
                 return error_response(error, rid)
-            except RequestValidationError as error:
-                return error_response(InvalidInput(_validation_message(error)), rid)
             except Exception:
                 log.exception("%s failed (request %s)", operation, rid)
                 return error_response(InternalFailure("An internal error occurred. Retry the request."), rid)
@@ -98,13 +106,12 @@ class XmlRoute(APIRoute):
         return route_handler
 
 
-def _validation_message(error: RequestValidationError) -> str:
-    problems = [
-        f"Value '{item.get('input')}' at '{item['loc'][-1]}' failed to satisfy constraint: {item['msg']}"
-        for item in error.errors()
-    ]
-    noun = "error" if len(problems) == 1 else "errors"
-    return f"{len(problems)} validation {noun} detected: " + "; ".join(problems)
+def refuse_unsafe_uri(request: Request) -> None:
+    """InvalidInput for a path or query value with a character XML cannot carry (a NUL, other control
+    characters): no id or name can hold one, and an error echoing it would not be well-formed."""
+    values = [request.scope["path"], *request.query_params.values()]
+    if any(XML_ILLEGAL.search(value) for value in values):
+        raise InvalidInput("The request URI contains a character that is not allowed.")
 
 
 class RequestIdMiddleware:

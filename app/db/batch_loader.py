@@ -1,8 +1,8 @@
 """Coalesced reads: concurrent lookups by key share one query (the DataLoader pattern).
 
 While a query is in flight, new keys wait; when it returns, all waiting keys go out in the next query. An
-idle service thus answers at once, and a busy one pays the SQLAlchemy cost of a read (about 1 ms of CPU,
-design-examples §10) once per batch instead of once per request. Every query starts after all of its
+idle service thus answers at once, and a busy one pays the SQLAlchemy cost of a read (about 1 ms of CPU)
+once per batch instead of once per request. Every query starts after all of its
 requests arrived, so a read never misses a write that was acknowledged before the request was sent.
 """
 
@@ -43,18 +43,24 @@ class BatchLoader(Generic[K, V]):
         try:
             while self._waiting:
                 keys = list(self._waiting)[: self._max_batch]
-                futures = {key: self._waiting.pop(key) for key in keys}
-                try:
-                    found = await self._fetch(keys)
-                except Exception as error:
-                    for waiting in futures.values():
-                        for future in waiting:
-                            if not future.done():
-                                future.set_exception(error)
-                    continue
-                for key, waiting in futures.items():
-                    for future in waiting:
-                        if not future.done():
-                            future.set_result(found.get(key))
+                await self._answer({key: self._waiting.pop(key) for key in keys})
         finally:
             self._running = None
+
+    async def _answer(self, futures: dict[K, list["asyncio.Future[V | None]"]]) -> None:
+        """One query for all keys; if it fails, one query per key, so that a bad key fails alone."""
+        try:
+            found = await self._fetch(list(futures))
+        except Exception as error:
+            if len(futures) > 1:
+                for key, waiting in futures.items():
+                    await self._answer({key: waiting})
+                return
+            for future in next(iter(futures.values())):
+                if not future.done():
+                    future.set_exception(error)
+            return
+        for key, waiting in futures.items():
+            for future in waiting:
+                if not future.done():
+                    future.set_result(found.get(key))

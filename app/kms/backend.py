@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import ClientError, ParamValidationError
 from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -96,11 +97,13 @@ class RemoteKmsBackend:
     """Keys from a KMS endpoint (AWS or compatible), with credentials from the standard AWS chain.
 
     boto3 is blocking, so each key is read in a worker thread: DescribeKey, then GetPublicKey when the key is
-    enabled, then GetKeyPolicy (PolicyName ``default``).
+    enabled, then GetKeyPolicy (PolicyName ``default``). Short timeouts: Enable and Deactivate read keys while
+    they hold the zone lock.
     """
 
     def __init__(self, endpoint_url: str, region: str) -> None:
-        self._client: KMSClient = boto3.client("kms", endpoint_url=endpoint_url, region_name=region)
+        timeouts = BotoConfig(connect_timeout=3, read_timeout=5, retries={"max_attempts": 2})
+        self._client: KMSClient = boto3.client("kms", endpoint_url=endpoint_url, region_name=region, config=timeouts)
 
     async def describe(self, arn: str) -> KmsKeyView | None:
         return await asyncio.to_thread(self._describe, arn)
@@ -111,16 +114,19 @@ class RemoteKmsBackend:
         return {arn: view for arn, view in zip(unique, views, strict=True) if view is not None}
 
     def _describe(self, arn: str) -> KmsKeyView | None:
-        """NotFoundException: no key. AccessDeniedException: a key Route 53 may not read, which the checks
-        report as a policy that does not grant the DNSSEC permissions (an empty policy grants nothing)."""
+        """NotFoundException, or an id KMS refuses to parse: no key. AccessDeniedException: a key Route 53 may
+        not read, which the checks report as a policy that does not grant the DNSSEC permissions (an empty
+        policy grants nothing)."""
         try:
             metadata = self._client.describe_key(KeyId=arn)["KeyMetadata"]
             enabled = metadata["KeyState"] == "Enabled"
             public_key = self._client.get_public_key(KeyId=arn)["PublicKey"] if enabled else None
             policy = self._client.get_key_policy(KeyId=arn, PolicyName="default")["Policy"]
+        except ParamValidationError:
+            return None
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code")
-            if code == "NotFoundException":
+            if code in ("NotFoundException", "ValidationException", "InvalidArnException"):
                 return None
             if code == "AccessDeniedException":
                 return _unreadable(arn)

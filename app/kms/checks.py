@@ -9,7 +9,7 @@ ECC_NIST_P256, key usage SIGN_VERIFY, key policy. Only the key policy message is
 import re
 
 from app.errors import InvalidKMSArn
-from app.kms.backend import KmsKeyView
+from app.kms.backend import KmsBackend, KmsKeyView
 from app.kms.policy import grants_dnssec_access
 
 DNSSEC_REGION = "us-east-1"
@@ -19,8 +19,8 @@ KEY_ARN = re.compile(
 )
 
 
-def dnssec_key_problem(arn: str, view: KmsKeyView | None) -> str | None:
-    """The InvalidKMSArn message for this key, or None when Route 53 can sign with it."""
+def arn_problem(arn: str) -> str | None:
+    """The InvalidKMSArn message for an ARN that is malformed or outside us-east-1, before any lookup."""
     match = KEY_ARN.fullmatch(arn)
     if match is None:
         return (
@@ -32,6 +32,14 @@ def dnssec_key_problem(arn: str, view: KmsKeyView | None) -> str | None:
             f"The CMK with ARN '{arn}' is in region '{match['region']}'. "
             f"DNSSEC signing requires a customer managed key in {DNSSEC_REGION}."
         )
+    return None
+
+
+def dnssec_key_problem(arn: str, view: KmsKeyView | None) -> str | None:
+    """The InvalidKMSArn message for this key, or None when Route 53 can sign with it."""
+    problem = arn_problem(arn)
+    if problem is not None:
+        return problem
     if view is None:
         return f"The CMK with ARN '{arn}' does not exist."
     if view.key_state == "Disabled":
@@ -58,6 +66,14 @@ def dnssec_key_problem(arn: str, view: KmsKeyView | None) -> str | None:
             "the following actions: DescribeKey, GetPublicKey, and Sign."
         )
     return None
+
+
+async def resolve_dnssec_key(arn: str, kms: KmsBackend) -> bytes:
+    """The key's DER SubjectPublicKeyInfo, looked up only when the ARN itself is fit; else InvalidKMSArn."""
+    problem = arn_problem(arn)
+    if problem is not None:
+        raise InvalidKMSArn(problem)
+    return check_dnssec_key(arn, await kms.describe(arn))
 
 
 def check_dnssec_key(arn: str, view: KmsKeyView | None) -> bytes:

@@ -58,7 +58,7 @@ def check_members(values: dict[str, str | None], members: tuple[Member, ...]) ->
 
 
 def parse_body(
-    body: bytes, root: str, allowed: tuple[str, ...], max_bytes: int, nested: tuple[str, ...] = ()
+    body: bytes | None, root: str, allowed: tuple[str, ...], max_bytes: int, nested: tuple[str, ...] = ()
 ) -> dict[str, Any]:
     """Parse a request body and check its root's children (see ``element_children``)."""
     return element_children(parse_request(body, root, max_bytes), root, allowed, nested)

@@ -14,23 +14,25 @@ import xmltodict
 from app.errors import InvalidInput
 
 NAMESPACE = "https://route53.amazonaws.com/doc/2013-04-01/"
-_NEEDS_ESCAPE = re.compile(r'[&<>"]')
+_NEEDS_ESCAPE = re.compile(r'[&<>"\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
+XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # not XML 1.0 characters
 _QUOTE = {'"': "&quot;"}
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 
-def parse_request(body: bytes, root: str, max_bytes: int, list_items: tuple[str, ...] = ()) -> dict[str, Any]:
+def parse_request(body: bytes | None, root: str, max_bytes: int) -> dict[str, Any]:
     """Parse a request document and return the children of its ``root`` element.
 
     Malformed XML, a DOCTYPE, an unexpected root or a missing/wrong namespace raise ``InvalidInput``
-    with the Xerces-style text Route 53 answers (``Invalid XML ; ...``).
+    with the Xerces-style text Route 53 answers (``Invalid XML ; ...``); so does a body over ``max_bytes``
+    (``None``, as ``app.api.body.read_body`` gives it).
     """
-    if len(body) > max_bytes:
+    if body is None:
         raise InvalidInput(f"Invalid XML ; the request body is larger than {max_bytes} bytes.")
     if b"<!DOCTYPE" in body or b"<!ENTITY" in body:
         raise InvalidInput("Invalid XML ; DOCTYPE is disallowed.")
     try:
-        document = xmltodict.parse(body, disable_entities=True, force_list=list_items)
+        document = xmltodict.parse(body, disable_entities=True)
     except Exception as error:  # expat raises several types for one cause: the body is not XML
         raise InvalidInput(f"Invalid XML ; {error}") from error
     if not isinstance(document, dict) or root not in document:
@@ -73,5 +75,5 @@ def _element(name: str, value: Any, out: list[str]) -> None:
     else:
         text = str(value)
         if _NEEDS_ESCAPE.search(text):
-            text = escape(text, _QUOTE)
+            text = escape(XML_ILLEGAL.sub("\ufffd", text), _QUOTE)
         out.append(f"<{name}>{text}</{name}>")

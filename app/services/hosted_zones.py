@@ -11,7 +11,15 @@ from sqlalchemy.orm import selectinload
 from app.db.batch_loader import BatchLoader
 from app.db.models import HostedZone, HostedZoneTag
 from app.dnssec.records import owner_name_wire
-from app.errors import HostedZoneAlreadyExists, HostedZoneNotEmpty, InvalidDomainName, NoSuchHostedZone
+from app.errors import (
+    HostedZoneAlreadyExists,
+    HostedZoneNotEmpty,
+    InvalidDomainName,
+    NoSuchHostedZone,
+    PriorRequestNotComplete,
+    Route53Error,
+    ServiceUnavailable,
+)
 from app.services.rows import ZONE_TABLE, ZoneRow, load_zones, select_zones
 from app.services.views import ChangeView, ZoneView
 from app.services.writer import OneZoneWrite, WriteContext, ZoneWriter, new_id
@@ -56,6 +64,9 @@ class CreateZone:
     vpc_region: str | None
     zone_ids: tuple[str, ...] = ()
 
+    def busy(self) -> Route53Error:
+        return ServiceUnavailable("The request could not be completed in time. Retry the request.")
+
     async def apply(self, ctx: WriteContext) -> tuple[ZoneView, ChangeView]:
         if self.caller_reference in ctx.caller_references:
             raise HostedZoneAlreadyExists("A hosted zone has already been created with the specified caller reference.")
@@ -74,8 +85,18 @@ class CreateZone:
         return ZoneView.of(zone), ctx.record_change()
 
 
+class ZoneMaintenance(OneZoneWrite):
+    """Zone and tag writes answer PriorRequestNotComplete (which SDKs retry) when the zone stays locked;
+    ConcurrentModification is not modeled for them."""
+
+    def busy(self) -> Route53Error:
+        return PriorRequestNotComplete(
+            "The request was rejected because Route 53 was still processing a prior request."
+        )
+
+
 @dataclass
-class DeleteZone(OneZoneWrite):
+class DeleteZone(ZoneMaintenance):
     async def apply(self, ctx: WriteContext) -> ChangeView:
         zone = ctx.zone(self.zone_id)
         if zone.keys:
@@ -87,7 +108,7 @@ class DeleteZone(OneZoneWrite):
 
 
 @dataclass
-class UpdateComment(OneZoneWrite):
+class UpdateComment(ZoneMaintenance):
     comment: str | None
 
     async def apply(self, ctx: WriteContext) -> ZoneView:
@@ -98,7 +119,7 @@ class UpdateComment(OneZoneWrite):
 
 
 @dataclass
-class ChangeTags(OneZoneWrite):
+class ChangeTags(ZoneMaintenance):
     add: dict[str, str] = field(default_factory=dict)
     remove: tuple[str, ...] = ()
 

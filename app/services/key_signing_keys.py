@@ -25,7 +25,7 @@ from app.errors import (
     TooManyKeySigningKeys,
 )
 from app.kms.backend import KmsBackend
-from app.kms.checks import check_dnssec_key
+from app.kms.checks import resolve_dnssec_key
 from app.services.dnssec_state import ACTION_NEEDED, effective_dnssec, watched_arns
 from app.services.rows import KeyRow, ZoneRow
 from app.services.views import ChangeView, KskView
@@ -129,13 +129,14 @@ async def _refuse_unusable_signing(ctx: WriteContext, zone: ZoneRow) -> None:
 
 
 async def _refuse_last_usable_key(ctx: WriteContext, zone: ZoneRow, key: KeyRow) -> None:
-    """KeySigningKeyInUse unless another ACTIVE key of the signing zone can sign (its KMS key is usable)."""
+    """KeySigningKeyInUse unless another ACTIVE key of the signing zone can sign (its KMS key is usable), so a
+    signing zone never loses its last ACTIVE key; with none usable, disable signing first."""
     others = [KskView.of(other) for other in zone.keys if other is not key and other.status == "ACTIVE"]
     live = effective_dnssec("SIGNING", others, await ctx.kms.describe_many(watched_arns(others)))
     if not any(other.status == "ACTIVE" for other in live.key_signing_keys):
         raise KeySigningKeyInUse(
-            f"The key-signing key '{key.name}' is the only usable ACTIVE key-signing key of hosted zone "
-            f"'{zone.id}', which has DNSSEC signing enabled. Disable DNSSEC signing, or activate another "
+            f"The key-signing key '{key.name}' cannot be deactivated: hosted zone '{zone.id}' has DNSSEC signing "
+            "enabled and no other usable ACTIVE key-signing key. Disable DNSSEC signing, or activate another "
             "key-signing key, and then try again."
         )
 
@@ -186,7 +187,7 @@ class KeySigningKeys:
         private zone, signing status, duplicate name, duplicate KMS key, the limit of two."""
         check_name(name)
         check_initial_status(status)
-        spki_der = check_dnssec_key(kms_arn, await self._kms.describe(kms_arn))
+        spki_der = await resolve_dnssec_key(kms_arn, self._kms)
         write = CreateKey(zone_id, name, kms_arn, status, spki_der)
         return await self._writer.submit(write, fault_injectable=True)
 
@@ -194,7 +195,7 @@ class KeySigningKeys:
         """Re-checks the KMS key (InvalidKMSArn), then makes the key ACTIVE; activating an ACTIVE key
         succeeds and clears ACTION_NEEDED once the KMS key is usable again."""
         kms_arn = await self._kms_arn_of(zone_id, name)
-        check_dnssec_key(kms_arn, await self._kms.describe(kms_arn))
+        await resolve_dnssec_key(kms_arn, self._kms)
         return await self._writer.submit(SetKeyStatus(zone_id, name, "ACTIVE", kms_arn), fault_injectable=True)
 
     async def deactivate(self, zone_id: str, name: str) -> ChangeView:

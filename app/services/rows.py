@@ -1,7 +1,7 @@
 """Plain, mutable copies of hosted-zone and KSK rows, read with SQLAlchemy Core.
 
-The zone writer applies rules to these in memory and writes back what changed in one round of statements;
-reads turn them into views. Core rows cost a fraction of ORM instances per row (design-examples §10).
+The zone writer applies rules to these in memory and writes back what changed with one statement per table
+and kind of change; reads turn them into views. Core rows cost a fraction of what ORM instances cost per row.
 """
 
 from collections.abc import Iterable

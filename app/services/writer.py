@@ -1,11 +1,11 @@
 """The single writer of a process: every Route 53 state change goes through it, in group-committed batches.
 
-SQLAlchemy async costs about 2.5 ms of CPU per transaction (design-examples §10), so paying it once per
-request caps durable writes near 300/s. The writer takes what is queued, opens one write transaction
+SQLAlchemy async costs milliseconds of CPU per transaction (measured on the 2-core target: ~2.5 ms), so
+paying it once per request caps durable writes near 300/s. The writer takes what is queued, opens one write transaction
 (``BEGIN IMMEDIATE`` on SQLite; ``SELECT ... FOR UPDATE`` on the touched zone rows, in id order, on
-PostgreSQL), loads every zone and its KSKs in one round of statements, applies each request's rules in plain
-Python to plain copies of the rows (rarer operations may query too), writes what changed in one round of
-Core statements and commits once. A response is sent only after that commit.
+PostgreSQL), locks and loads every zone and its KSKs (two statements), applies each request's rules in plain
+Python to plain copies of the rows (rarer operations may query too), writes what changed with one Core
+statement per table and kind of change, and commits once. A response is sent only after that commit.
 
 A ``ZoneWrite`` must raise its Route 53 error before it changes anything, so a refused request leaves no
 trace in the batch. If the batch as a whole fails (a unique constraint hit by another replica, a bug), each
@@ -89,7 +89,7 @@ def constraint_error(error: IntegrityError) -> Route53Error | None:
 @dataclass
 class WriteContext:
     """What a ``ZoneWrite`` sees: the locked zones of the batch with their KSKs, the clock, and methods that
-    record each change; ``flush`` writes them all in one round of statements."""
+    record each change; ``flush`` writes them all, one statement per table and kind of change."""
 
     session: AsyncSession
     zones: dict[str, ZoneRow]
@@ -210,6 +210,10 @@ class ZoneWrite(Protocol[T_co]):
     @property
     def caller_reference(self) -> str | None: ...
 
+    def busy(self) -> Route53Error:
+        """The error answered when the write cannot get its lock within ``R53_LOCK_TIMEOUT_MS``."""
+        ...
+
     async def apply(self, ctx: WriteContext) -> T_co: ...
 
 
@@ -223,6 +227,9 @@ class OneZoneWrite:
     @property
     def zone_ids(self) -> tuple[str]:
         return (self.zone_id,)
+
+    def busy(self) -> Route53Error:
+        return ConcurrentModification(CONCURRENT_MESSAGE)
 
 
 @dataclass
@@ -254,7 +261,7 @@ class ZoneWriter:
         """Run ``write`` in the next batch and return its result once that batch has committed."""
         rate = self._settings.fault_concurrent_modification_rate
         if fault_injectable and rate and random.random() < rate:
-            raise ConcurrentModification(_CONCURRENT_MESSAGE)
+            raise ConcurrentModification(CONCURRENT_MESSAGE)
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Pending(write, future))
         return await future
@@ -291,7 +298,7 @@ class ZoneWriter:
                         outcomes.append((False, error))
                 await ctx.flush()
         except LockTimeout:
-            outcomes = [(False, ConcurrentModification(_CONCURRENT_MESSAGE))] * len(batch)
+            outcomes = [(False, pending.write.busy()) for pending in batch]
         except IntegrityError as error:
             mapped = constraint_error(error)
             if len(batch) > 1:
@@ -325,7 +332,7 @@ class ZoneWriter:
         )
 
 
-_CONCURRENT_MESSAGE = (
+CONCURRENT_MESSAGE = (
     "Another user submitted a request to create, update, or delete the object at the same time that you "
     "did. Retry the request."
 )

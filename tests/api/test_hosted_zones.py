@@ -191,3 +191,39 @@ async def test_tags_add_list_remove(client):
 async def test_get_change_unknown_id(client):
     response = await client.get("/2013-04-01/change/CNOSUCHCHANGE")
     assert_error(response, 404, "NoSuchChange", "Could not find resource with ID: CNOSUCHCHANGE")
+
+
+async def test_zone_writes_that_cannot_get_the_lock_answer_retryable_errors(settings):
+    """PriorRequestNotComplete (retried by SDKs) for zone and tag writes; a 503 for CreateHostedZone, which
+    models neither that nor ConcurrentModification."""
+    import sqlite3
+
+    import pytest
+
+    from app.main import create_app
+
+    if settings.sqlite_path() is None:
+        pytest.skip("holds the SQLite write lock from outside")
+    app = create_app(settings.model_copy(update={"lock_timeout_ms": 200}))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="https://route53.amazonaws.com") as client:
+            zone_id = (await create_zone(client, "locked.example"))["HostedZone"]["Id"].split("/")[-1]
+            blocker = sqlite3.connect(settings.sqlite_path(), isolation_level=None)
+            blocker.execute("BEGIN IMMEDIATE")
+            try:
+                deleted = await client.delete(f"/2013-04-01/hostedzone/{zone_id}")
+                created = await client.post("/2013-04-01/hostedzone", content=create_zone_body("new.example", "n"))
+            finally:
+                blocker.execute("ROLLBACK")
+                blocker.close()
+            assert_error(
+                deleted,
+                400,
+                "PriorRequestNotComplete",
+                "The request was rejected because Route 53 was still processing a prior request.",
+            )
+            assert_error(
+                created, 503, "ServiceUnavailable", "The request could not be completed in time. Retry the request."
+            )
+            assert (await client.delete(f"/2013-04-01/hostedzone/{zone_id}")).status_code == 200

@@ -142,3 +142,57 @@ async def test_wrong_shapes_are_invalid_input_never_500(client, case):
     response = await client.post(path, content=body)
     error = assert_error(response, 400, "InvalidInput")
     assert error["Message"].startswith(("Invalid XML ; cvc-", "1 validation error detected: Value null at 'key'"))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/2013-04-01/hostedzone?marker=%01",
+        "/2013-04-01/hostedzonesbyname?dnsname=a%01b.com",
+        "/2013-04-01/hostedzone/Z%00/dnssec",
+        "/2013-04-01/change/C%0B",
+        "/2013-04-01/hostedzone/Z%1F",
+    ],
+)
+async def test_control_characters_in_the_uri_are_invalid_input(client, path):
+    response = await client.get(path)
+    assert_error(response, 400, "InvalidInput", "The request URI contains a character that is not allowed.")
+
+
+async def test_errors_echoing_odd_text_stay_well_formed(client):
+    response = await client.get("/2013-04-01/nothing%01here")
+    assert response.status_code == 404
+    assert "\ufffd" in parse("GetHostedZone", response)["Error"]["Message"]
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 5000, "-1", "0", "1.5"])
+async def test_odd_maxitems_are_invalid_input(client, value):
+    response = await client.get("/2013-04-01/hostedzone", params={"maxitems": value})
+    assert_error(response, 400, "InvalidInput")
+
+
+async def test_a_trailing_slash_is_an_xml_404_not_a_redirect(client):
+    response = await client.get("/2013-04-01/hostedzone/")
+    assert_error(response, 404, "InvalidInput", "No operation serves GET /2013-04-01/hostedzone/.")
+
+
+async def test_a_body_announced_larger_than_the_cap_is_refused_unread(client):
+    async def endless():
+        for _ in range(10_000):
+            yield b"x" * 1024
+
+    response = await client.post(
+        "/2013-04-01/hostedzone", content=endless(), headers={"content-length": str(10_240_000)}
+    )
+    assert_error(response, 400, "InvalidInput", "Invalid XML ; the request body is larger than 65536 bytes.")
+
+
+async def test_vpc_region_outside_the_model_enum_is_invalid_input(client):
+    vpc = f"<VPC><VPCRegion>{'r' * 70}</VPCRegion><VPCId>vpc-0123456789abcdef0</VPCId></VPC>"
+    response = await client.post("/2013-04-01/hostedzone", content=create_zone_body("v.example", "v", extra=vpc))
+    assert_error(
+        response,
+        400,
+        "InvalidInput",
+        f"1 validation error detected: Value '{'r' * 70}' at 'vPC.vPCRegion' failed to satisfy constraint: Member must satisfy enum value set",
+    )

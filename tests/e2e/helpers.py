@@ -65,8 +65,9 @@ def key_in_use(zone_id: str, name: str) -> tuple[str, int, str]:
     return (
         "KeySigningKeyInUse",
         400,
-        f"The key-signing key '{name}' is the only usable ACTIVE key-signing key of hosted zone '{zone_id}', which "
-        "has DNSSEC signing enabled. Disable DNSSEC signing, or activate another key-signing key, and then try again.",
+        f"The key-signing key '{name}' cannot be deactivated: hosted zone '{zone_id}' has DNSSEC signing enabled "
+        "and no other usable ACTIVE key-signing key. Disable DNSSEC signing, or activate another key-signing key, "
+        "and then try again.",
     )
 
 

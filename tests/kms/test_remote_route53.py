@@ -63,6 +63,7 @@ def test_create_key_signing_key_with_a_remote_kms(
             no_grant: "did not grant all required permissions",
             wrong_spec: "has key spec 'RSA_2048'",
             local_only: "does not exist",
+            "": "is not valid",  # checked before the remote KMS is asked
         }
         for index, (bad, fragment) in enumerate(expected.items()):
             with pytest.raises(ClientError) as caught:

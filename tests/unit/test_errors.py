@@ -16,9 +16,7 @@ ROUTE53_ERRORS = [
 ]
 
 
-@pytest.mark.parametrize(
-    "error", [cls for cls in ROUTE53_ERRORS if cls is not errors.InternalFailure], ids=lambda cls: cls.code
-)
+@pytest.mark.parametrize("error", [cls for cls in ROUTE53_ERRORS if cls.status < 500], ids=lambda cls: cls.code)
 def test_code_and_status_match_the_model(error: type[errors.Route53Error]) -> None:
     shape = MODEL.shape_for_error_code(error.code)
     assert shape is not None, error.code
@@ -26,8 +24,11 @@ def test_code_and_status_match_the_model(error: type[errors.Route53Error]) -> No
     assert error.sender_fault
 
 
-def test_internal_failure_is_a_receiver_fault_500() -> None:
+def test_common_server_errors_are_receiver_faults() -> None:
+    """AWS "Common Errors", allowed for every operation and not in the route53 model."""
     assert (errors.InternalFailure.status, errors.InternalFailure.sender_fault) == (500, False)
+    assert (errors.ServiceUnavailable.status, errors.ServiceUnavailable.sender_fault) == (503, False)
+    assert MODEL.shape_for_error_code("ServiceUnavailable") is None
 
 
 def test_every_route_names_a_modeled_operation() -> None:
