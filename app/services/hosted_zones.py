@@ -4,12 +4,12 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from app.db.batch_loader import BatchLoader
-from app.db.models import HostedZone, HostedZoneTag
+from app.db.models import HostedZone
 from app.dnssec.records import owner_name_wire
 from app.errors import (
     HostedZoneAlreadyExists,
@@ -124,15 +124,7 @@ class ChangeTags(ZoneMaintenance):
     remove: tuple[str, ...] = ()
 
     async def apply(self, ctx: WriteContext) -> None:
-        ctx.zone(self.zone_id)
-        if self.remove:
-            await ctx.session.execute(
-                delete(HostedZoneTag).where(
-                    HostedZoneTag.hosted_zone_id == self.zone_id, HostedZoneTag.key.in_(self.remove)
-                )
-            )
-        for key, value in self.add.items():
-            await ctx.session.merge(HostedZoneTag(hosted_zone_id=self.zone_id, key=key, value=value))
+        ctx.change_tags(ctx.zone(self.zone_id), self.add, self.remove)
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,12 @@ from typing import cast
 from sqlalchemy import Select, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import Change, HostedZone, KeySigningKey
+from app.db.models import Change, HostedZone, HostedZoneTag, KeySigningKey
 
 ZONE_TABLE = cast(Table, HostedZone.__table__)
 KEY_TABLE = cast(Table, KeySigningKey.__table__)
 CHANGE_TABLE = cast(Table, Change.__table__)
+TAG_TABLE = cast(Table, HostedZoneTag.__table__)
 
 
 @dataclass(eq=False)

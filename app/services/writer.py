@@ -4,7 +4,7 @@ SQLAlchemy async costs milliseconds of CPU per transaction (measured on the 2-co
 paying it once per request caps durable writes near 300/s. The writer takes what is queued, opens one write transaction
 (``BEGIN IMMEDIATE`` on SQLite; ``SELECT ... FOR UPDATE`` on the touched zone rows, in id order, on
 PostgreSQL), locks and loads every zone and its KSKs (two statements), applies each request's rules in plain
-Python to plain copies of the rows (rarer operations may query too), writes what changed with one Core
+Python to plain copies of the rows (a few also read KMS keys), writes what changed with one Core
 statement per table and kind of change, and commits once. A response is sent only after that commit.
 
 A ``ZoneWrite`` must raise its Route 53 error before it changes anything, so a refused request leaves no
@@ -36,7 +36,7 @@ from app.errors import (
     Route53Error,
 )
 from app.kms.backend import KmsBackend
-from app.services.rows import CHANGE_TABLE, KEY_TABLE, ZONE_TABLE, KeyRow, ZoneRow, lock_zones_with_keys
+from app.services.rows import CHANGE_TABLE, KEY_TABLE, TAG_TABLE, ZONE_TABLE, KeyRow, ZoneRow, lock_zones_with_keys
 from app.services.views import ChangeView
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,7 @@ class WriteContext:
     _changed_keys: set[KeyRow] = field(default_factory=set)
     _deleted_keys: list[KeyRow] = field(default_factory=list)
     _changes: list[dict[str, object]] = field(default_factory=list)
+    _tags: dict[tuple[str, str], str | None] = field(default_factory=dict)
 
     def zone(self, zone_id: str) -> ZoneRow:
         """The locked zone, or NoSuchHostedZone."""
@@ -140,6 +141,11 @@ class WriteContext:
             self._new_keys.remove(key)
         else:
             self._deleted_keys.append(key)
+
+    def change_tags(self, zone: ZoneRow, add: dict[str, str], remove: tuple[str, ...]) -> None:
+        """Remove, then add or overwrite, tags of the zone (ChangeTagsForResource)."""
+        self._tags.update({(zone.id, key): None for key in remove})
+        self._tags.update({(zone.id, key): value for key, value in add.items()})
 
     def record_change(self, comment: str | None = None) -> ChangeView:
         """The change record of this write (Route 53 ChangeInfo), inserted with the batch."""
@@ -184,6 +190,14 @@ class WriteContext:
                 .values(comment=bindparam("b_comment"), serve_signature=bindparam("b_signature")),
                 [{"b_id": z.id, "b_comment": z.comment, "b_signature": z.serve_signature} for z in changed_zones],
             )
+        if self._tags:
+            await execute(
+                delete(TAG_TABLE).where(_TAG_MATCH),
+                [{"b_zone": zone_id, "b_key": key} for zone_id, key in self._tags],
+            )
+            added = [{"hosted_zone_id": z, "key": k, "value": v} for (z, k), v in self._tags.items() if v is not None]
+            if added:
+                await execute(insert(TAG_TABLE), added)
         if self._deleted_zones:
             await execute(
                 delete(ZONE_TABLE).where(ZONE_TABLE.c.id == bindparam("b_id")),
@@ -194,6 +208,9 @@ class WriteContext:
 
 
 _KEY_MATCH = (KEY_TABLE.c.hosted_zone_id == bindparam("b_zone")) & (KEY_TABLE.c.name == bindparam("b_name"))
+
+
+_TAG_MATCH = (TAG_TABLE.c.hosted_zone_id == bindparam("b_zone")) & (TAG_TABLE.c.key == bindparam("b_key"))
 
 
 def _key_match(key: KeyRow) -> dict[str, object]:

@@ -68,3 +68,19 @@ async def test_the_writer_survives_a_bug_in_a_request(app: FastAPI) -> None:
     with pytest.raises(RuntimeError):
         await writer.submit(Broken())
     assert isinstance(await zone(app), ZoneView)
+
+
+async def test_tag_changes_and_a_zone_delete_in_one_batch_apply_in_order(app: FastAPI) -> None:
+    from app.services.hosted_zones import ChangeTags, DeleteZone
+
+    kept, doomed = await zone(app), await zone(app)
+    writer = app.state.writer
+    await asyncio.gather(
+        writer.submit(ChangeTags(kept.id, {"a": "1", "b": "1"}, ())),
+        writer.submit(ChangeTags(kept.id, {"a": "2"}, ("b",))),
+        writer.submit(ChangeTags(doomed.id, {"x": "y"}, ())),
+        writer.submit(DeleteZone(doomed.id)),
+    )
+    assert await app.state.hosted_zones.tags(kept.id) == {"a": "2"}
+    listed = await app.state.hosted_zones.list(None, 100, False)
+    assert doomed.id not in {z.id for z in listed.zones}
