@@ -12,6 +12,7 @@ import pytest
 import uvicorn
 from botocore.config import Config
 from fastapi import FastAPI
+from moto.server import ThreadedMotoServer
 from mypy_boto3_kms import KMSClient
 
 from app.api.kms import router
@@ -97,3 +98,12 @@ def kms_client(kms_endpoint: str) -> Callable[[str], KMSClient]:
 @pytest.fixture
 def kms(kms_client: Callable[[str], KMSClient]) -> KMSClient:
     return kms_client("us-east-1")
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()

@@ -1,47 +1,17 @@
 """RemoteKmsBackend against moto's KMS server, reached through boto3 as a real KMS would be."""
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 from mypy_boto3_kms import KMSClient
 
 from app.config import Settings
 from app.db.session import create_engine, create_sessionmaker
 from app.kms.backend import LocalKmsBackend, RemoteKmsBackend, build_kms_backend
 from app.kms.checks import check_dnssec_key
-
-DNSSEC_POLICY = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            },
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "dnssec-route53.amazonaws.com"},
-                "Action": ["kms:DescribeKey", "kms:GetPublicKey", "kms:Sign"],
-                "Resource": "*",
-            },
-        ],
-    }
-)
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+from tests.kms_keys import DNSSEC_POLICY
 
 
 @pytest.fixture(autouse=True)

@@ -3,39 +3,28 @@ and applies the same checks; the KSK's DNSSEC material comes from moto's public 
 
 import base64
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto.server import ThreadedMotoServer
 
 from tests.conftest import LiveServer, fresh_database_url
-from tests.kms.test_remote_backend import DNSSEC_POLICY
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+from tests.kms_keys import DNSSEC_POLICY
 
 
 def test_create_key_signing_key_with_a_remote_kms(
-    moto_url: str, template_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    moto_endpoint: str, template_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")  # the server's standard credential chain
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
     urls = fresh_database_url(template_database, tmp_path)
-    server = LiveServer(next(urls), tmp_path, kms_endpoint_url=moto_url, kms_region="us-east-1")
+    server = LiveServer(next(urls), tmp_path, kms_endpoint_url=moto_endpoint, kms_region="us-east-1")
     server.start()
     try:
         moto_kms = boto3.client(
             "kms",
-            endpoint_url=moto_url,
+            endpoint_url=moto_endpoint,
             region_name="us-east-1",
             aws_access_key_id="test",
             aws_secret_access_key="test",
