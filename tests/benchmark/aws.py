@@ -3,34 +3,14 @@
 import json
 import re
 
+from tests.kms_keys import DNSSEC_POLICY
+
 NS = "https://route53.amazonaws.com/doc/2013-04-01/"
 ZONES = "/2013-04-01/hostedzone"
-ACCOUNT = "123456789012"
 # Unchecked by both servers; the credential scope routes moto to the service and the region.
 AUTH = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0"
 ROUTE53_HEADERS = {"Authorization": AUTH.format(service="route53")}
 
-KSK_POLICY = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "Enable IAM User Permissions",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            },
-            {
-                "Sid": "Allow Route 53 DNSSEC Service",
-                "Effect": "Allow",
-                "Principal": {"Service": "dnssec-route53.amazonaws.com"},
-                "Action": ["kms:DescribeKey", "kms:GetPublicKey", "kms:Sign"],
-                "Resource": "*",
-            },
-        ],
-    }
-)
 
 _ZONE_ID = re.compile(rb"<HostedZone>\s*<Id>/hostedzone/([^<]+)</Id>")
 _ALL_ZONE_IDS = re.compile(rb"<Id>/hostedzone/([^<]+)</Id>")
@@ -73,7 +53,7 @@ def create_ksk(host: str, zone_id: str, key_arn: str, reference: str) -> bytes:
 
 def create_kms_key(host: str) -> bytes:
     """KMS CreateKey for an ECC_NIST_P256 signing key usable by Route 53 DNSSEC."""
-    body = json.dumps({"KeySpec": "ECC_NIST_P256", "KeyUsage": "SIGN_VERIFY", "Policy": KSK_POLICY})
+    body = json.dumps({"KeySpec": "ECC_NIST_P256", "KeyUsage": "SIGN_VERIFY", "Policy": DNSSEC_POLICY})
     headers = {
         "Authorization": AUTH.format(service="kms"),
         "X-Amz-Target": "TrentService.CreateKey",

@@ -21,29 +21,9 @@ from app.db.session import LockTimeout, create_engine, create_sessionmaker
 from app.kms.backend import LocalKmsBackend
 from app.kms.checks import check_dnssec_key
 from app.protocol.kms import CONTENT_TYPE
+from tests.kms_keys import DNSSEC_POLICY
 
 ACCOUNT_ID = "123456789012"
-DNSSEC_POLICY = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "Enable IAM User Permissions",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            },
-            {
-                "Sid": "Allow Route 53 DNSSEC Service",
-                "Effect": "Allow",
-                "Principal": {"Service": "dnssec-route53.amazonaws.com"},
-                "Action": ["kms:DescribeKey", "kms:GetPublicKey", "kms:Sign"],
-                "Resource": "*",
-            },
-        ],
-    }
-)
 
 
 def error_of(call: Callable[..., Any], **params: Any) -> tuple[str, str]:
