@@ -9,9 +9,11 @@ The class name is the wire code; the status comes from the service model (400 wh
     │   InvalidKMSArn, InvalidKeySigningKeyName,
     │   InvalidKeySigningKeyStatus, InvalidSigningStatus, TooManyKeySigningKeys, KeySigningKeyInUse,
     │   KeySigningKeyWithActiveStatusNotFound, DNSSECNotFound, HostedZoneNotEmpty, ConcurrentModification,
-    │   PriorRequestNotComplete                                                        (400)
-    ├── NoSuchHostedZone, NoSuchChange, NoSuchKeySigningKey                            (404)
-    ├── KeySigningKeyAlreadyExists, HostedZoneAlreadyExists                            (409)
+    │   PriorRequestNotComplete, InvalidChangeBatch, TooManyHealthChecks, HealthCheckInUse,
+    │   IncompatibleVersion                                                            (400)
+    ├── NoSuchHostedZone, NoSuchChange, NoSuchKeySigningKey, NoSuchHealthCheck         (404)
+    ├── KeySigningKeyAlreadyExists, HostedZoneAlreadyExists, HealthCheckAlreadyExists,
+    │   HealthCheckVersionMismatch                                                     (409)
     ├── ServiceUnavailable                                                             (503)
     └── InternalFailure                                                                (500)
     KmsError
@@ -109,6 +111,23 @@ class PriorRequestNotComplete(Route53Error):
     """A zone or tag write could not get its lock in time; SDKs retry this code."""
 
 
+class InvalidChangeBatch(Route53Error):
+    """A ChangeResourceRecordSets batch breaks a record-set rule; the message lists every problem as
+    ``[first, second]`` (Route 53 API Reference, ChangeResourceRecordSets)."""
+
+
+class TooManyHealthChecks(Route53Error):
+    """CreateHealthCheck beyond the account's health-check limit."""
+
+
+class HealthCheckInUse(Route53Error):
+    """Modeled for DeleteHealthCheck; AWS documents it as no longer in use."""
+
+
+class IncompatibleVersion(Route53Error):
+    """Modeled for GetHealthCheck and ListHealthChecks (a health check newer than the API version)."""
+
+
 class NoSuchHostedZone(Route53Error):
     """No hosted zone has the given id."""
 
@@ -127,6 +146,12 @@ class NoSuchKeySigningKey(Route53Error):
     status = 404
 
 
+class NoSuchHealthCheck(Route53Error):
+    """No health check has the given id (also when a record set names one)."""
+
+    status = 404
+
+
 class KeySigningKeyAlreadyExists(Route53Error):
     """The zone already has a KSK with this name or this KMS key."""
 
@@ -135,6 +160,18 @@ class KeySigningKeyAlreadyExists(Route53Error):
 
 class HostedZoneAlreadyExists(Route53Error):
     """CreateHostedZone with a CallerReference that was used before."""
+
+    status = 409
+
+
+class HealthCheckAlreadyExists(Route53Error):
+    """CreateHealthCheck with a CallerReference used before with another configuration, or reused after delete."""
+
+    status = 409
+
+
+class HealthCheckVersionMismatch(Route53Error):
+    """UpdateHealthCheck with a HealthCheckVersion that is not the current one."""
 
     status = 409
 
