@@ -23,7 +23,8 @@ class Settings(BaseSettings):
     fault_concurrent_modification_rate: float = 0.0
     kms_endpoint_url: str | None = None
     kms_region: str = "us-east-1"
-    max_body_bytes: int = 64 * 1024
+    max_body_bytes: int = 1024 * 1024
+    max_record_sets_per_zone: int = 10_000
     batch_max_size: int = 256
 
     @field_validator("database_url")

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from app.api import dnssec as dnssec_routes
 from app.api import hosted_zones as hosted_zone_routes
 from app.api import kms as kms_routes
+from app.api import record_sets as record_set_routes
 from app.api.xml_route import RequestIdMiddleware, error_response, request_id
 from app.config import Settings
 from app.db.session import create_engine, create_sessionmaker
@@ -22,6 +23,7 @@ from app.services.changes import Changes
 from app.services.dnssec import Dnssec
 from app.services.hosted_zones import HostedZones
 from app.services.key_signing_keys import KeySigningKeys
+from app.services.record_sets import RecordSets
 from app.services.writer import ZoneWriter
 
 
@@ -38,6 +40,9 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.engine = engine
         app.state.local_kms = LocalKms(sessionmaker, settings)
         app.state.hosted_zones = HostedZones(sessionmaker, writer)
+        app.state.record_sets = RecordSets(
+            sessionmaker, writer, app.state.hosted_zones, settings.max_record_sets_per_zone
+        )
         app.state.changes = Changes(sessionmaker, settings.change_propagation_seconds)
         app.state.key_signing_keys = KeySigningKeys(sessionmaker, writer, kms)
         app.state.dnssec = Dnssec(sessionmaker, writer, kms)
@@ -57,6 +62,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.add_middleware(RequestIdMiddleware)
     app.include_router(hosted_zone_routes.router)
+    app.include_router(record_set_routes.router)
     app.include_router(dnssec_routes.router)
     app.include_router(kms_routes.router)
 

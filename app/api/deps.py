@@ -8,6 +8,7 @@ from app.services.changes import Changes
 from app.services.dnssec import Dnssec
 from app.services.hosted_zones import HostedZones
 from app.services.key_signing_keys import KeySigningKeys
+from app.services.record_sets import RecordSets
 
 
 def settings(request: Request) -> Settings:
@@ -32,6 +33,11 @@ def key_signing_keys(request: Request) -> KeySigningKeys:
 
 def dnssec(request: Request) -> Dnssec:
     value: Dnssec = request.app.state.dnssec
+    return value
+
+
+def record_sets(request: Request) -> RecordSets:
+    value: RecordSets = request.app.state.record_sets
     return value
 
 

@@ -33,15 +33,15 @@ def vpc_regions() -> frozenset[str]:
     return frozenset(shape.metadata["enum"])
 
 
-def max_items(value: str | None) -> int:
-    """``maxitems`` as an integer; Route 53 returns at most 100 zones per page."""
+def max_items(value: str | None, default: int = MAX_ITEMS_LIMIT, limit: int = MAX_ITEMS_LIMIT) -> int:
+    """``maxitems`` as an integer: ``default`` when absent, at most ``limit`` (100 zones per page)."""
     if value is None:
-        return MAX_ITEMS_LIMIT
+        return default
     if not _MAX_ITEMS.fullmatch(value) or int(value) < 1:
         raise wire.validation_error(
             [f"Value '{value}' at 'maxItems' failed to satisfy constraint: Member must be a positive integer"]
         )
-    return min(int(value), MAX_ITEMS_LIMIT)
+    return min(int(value), limit)
 
 
 @router.post("/hostedzone", name="CreateHostedZone")
@@ -177,43 +177,6 @@ async def delete_hosted_zone(Id: str, request: Request) -> XmlResponse:
     wire.check_members({"Id": Id}, ZONE_ID)
     change = await deps.hosted_zones(request).delete(Id)
     return XmlResponse("DeleteHostedZoneResponse", {"ChangeInfo": wire.change_info(change, "PENDING")})
-
-
-@router.get("/hostedzone/{Id}/rrset", name="ListResourceRecordSets")
-async def list_resource_record_sets(Id: str, request: Request) -> XmlResponse:
-    """The apex SOA and NS record sets every zone has (Route 53 Developer Guide, "NS and SOA records")."""
-    wire.check_members({"Id": Id}, (wire.Member("Id", "hostedZoneId", max_length=32),))
-    zone = await deps.hosted_zones(request).get(Id)
-    servers = name_servers(zone.id)
-    record_sets = [
-        {
-            "Name": zone.name,
-            "Type": "NS",
-            "TTL": 172800,
-            "ResourceRecords": {"ResourceRecord": [{"Value": f"{server}."} for server in servers]},
-        },
-        {
-            "Name": zone.name,
-            "Type": "SOA",
-            "TTL": 900,
-            "ResourceRecords": {
-                "ResourceRecord": [{"Value": f"{servers[0]}. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400"}]
-            },
-        },
-    ]
-    limit = max_items(request.query_params.get("maxitems"))
-    start_type = request.query_params.get("type")
-    if start_type == "SOA":
-        record_sets = record_sets[1:]
-    shown, rest = record_sets[:limit], record_sets[limit:]
-    content = {
-        "ResourceRecordSets": {"ResourceRecordSet": shown},
-        "IsTruncated": bool(rest),
-        "NextRecordName": rest[0]["Name"] if rest else None,
-        "NextRecordType": rest[0]["Type"] if rest else None,
-        "MaxItems": str(limit),
-    }
-    return XmlResponse("ListResourceRecordSetsResponse", content)
 
 
 @router.get("/change/{Id}", name="GetChange")

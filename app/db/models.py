@@ -1,4 +1,4 @@
-"""Route 53 tables: hosted zones, their tags and key-signing keys, and change records.
+"""Route 53 tables: hosted zones, their record sets, tags and key-signing keys, and change records.
 
 Change records have no foreign key to their zone: GetChange must answer for DeleteHostedZone's change after
 the zone is gone (Route 53 API Reference, GetChange).
@@ -6,7 +6,7 @@ the zone is gone (Route 53 API Reference, GetChange).
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db.base import Base, UtcDateTime
@@ -25,6 +25,7 @@ class HostedZone(Base):
     vpc_region: Mapped[str | None] = mapped_column(String(64))
     serve_signature: Mapped[str] = mapped_column(String(32), default="NOT_SIGNING")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    record_set_count: Mapped[int] = mapped_column(server_default=text("2"))
 
     tags: Mapped[list["HostedZoneTag"]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="HostedZoneTag.key", lazy="raise"
@@ -37,6 +38,24 @@ class HostedZoneTag(Base):
     hosted_zone_id: Mapped[str] = mapped_column(ForeignKey("hosted_zone.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     value: Mapped[str] = mapped_column(String(256))
+
+
+# ASCII order on every dialect, whatever the PostgreSQL database's collation: the ListResourceRecordSets order.
+SORT_NAME = String(1024).with_variant(String(1024, collation="C"), "postgresql")
+
+
+class ResourceRecordSet(Base):
+    """A record set, keyed as ListResourceRecordSets orders them: name with labels reversed
+    (``app.records.names``), type, set identifier (``""`` for none); the other members as a JSON document
+    (``app.records.record_set``)."""
+
+    __tablename__ = "resource_record_set"
+
+    hosted_zone_id: Mapped[str] = mapped_column(ForeignKey("hosted_zone.id"), primary_key=True)
+    sort_name: Mapped[str] = mapped_column(SORT_NAME, primary_key=True)
+    type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    set_identifier: Mapped[str] = mapped_column(String(128), primary_key=True)
+    document: Mapped[str] = mapped_column(Text)
 
 
 class KeySigningKey(Base):

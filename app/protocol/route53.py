@@ -136,7 +136,7 @@ def hosted_zone(zone: ZoneView) -> dict[str, Any]:
         "Name": zone.name,
         "CallerReference": zone.caller_reference,
         "Config": {"Comment": zone.comment, "PrivateZone": zone.private_zone},
-        "ResourceRecordSetCount": 2,
+        "ResourceRecordSetCount": zone.record_set_count,
     }
 
 

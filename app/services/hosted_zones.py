@@ -1,6 +1,7 @@
 """Hosted zones: create, read, list, comment, tags, delete (Route 53 API Reference, "Hosted zones")."""
 
 import hashlib
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,12 +21,19 @@ from app.errors import (
     Route53Error,
     ServiceUnavailable,
 )
+from app.records.names import parse_name
+from app.records.record_set import RecordSet
 from app.services.rows import ZONE_TABLE, ZoneRow, load_zones, select_zones
 from app.services.views import ChangeView, ZoneView
 from app.services.writer import OneZoneWrite, WriteContext, ZoneWriter, new_id
 
 _NAME_SERVER_SUFFIXES = ("com", "net", "org", "co.uk")
 HOSTED_ZONE_HAS_KEYS = "The specified hosted zone contains DNSSEC Key Signing Keys and so cannot be deleted."
+HOSTED_ZONE_HAS_RECORDS = (
+    "The specified hosted zone contains non-required resource record sets and so cannot be deleted."
+)
+APEX_NS_TTL = 172800
+APEX_SOA_TTL = 900
 
 
 def normalise_zone_name(name: str) -> str:
@@ -55,6 +63,18 @@ def name_servers(zone_id: str) -> list[str]:
     ]
 
 
+def apex_record_sets(zone_id: str, zone_name: str) -> tuple[RecordSet, RecordSet]:
+    """The SOA and NS record sets Route 53 creates with a public zone (Route 53 Developer Guide, "NS and SOA
+    records that Amazon Route 53 creates for a public hosted zone")."""
+    name = parse_name(zone_name)
+    servers = [server + "." for server in name_servers(zone_id)]
+    soa = f"{servers[0]} awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400"
+    return (
+        RecordSet(name=name, type="SOA", ttl=APEX_SOA_TTL, values=(soa,)),
+        RecordSet(name=name, type="NS", ttl=APEX_NS_TTL, values=tuple(servers)),
+    )
+
+
 @dataclass
 class CreateZone:
     name: str
@@ -66,6 +86,9 @@ class CreateZone:
 
     def busy(self) -> Route53Error:
         return ServiceUnavailable("The request could not be completed in time. Retry the request.")
+
+    def record_lookups(self, zones: Mapping[str, ZoneRow]) -> Mapping[str, Collection[str]]:
+        return {}
 
     async def apply(self, ctx: WriteContext) -> tuple[ZoneView, ChangeView]:
         if self.caller_reference in ctx.caller_references:
@@ -80,8 +103,11 @@ class CreateZone:
             vpc_region=self.vpc_region,
             serve_signature="NOT_SIGNING",
             created_at=ctx.now,
+            record_set_count=0,
         )
         ctx.add_zone(zone)
+        apex = apex_record_sets(zone.id, zone.name)
+        ctx.write_record_sets(zone, {(record.name.sort_key, *record.key): record for record in apex}, len(apex))
         return ZoneView.of(zone), ctx.record_change()
 
 
@@ -103,6 +129,8 @@ class DeleteZone(ZoneMaintenance):
             raise HostedZoneNotEmpty(HOSTED_ZONE_HAS_KEYS)
         if zone.serve_signature != "NOT_SIGNING":
             raise HostedZoneNotEmpty("The specified hosted zone has DNSSEC signing enabled and so cannot be deleted.")
+        if zone.record_set_count > len(("SOA", "NS")):
+            raise HostedZoneNotEmpty(HOSTED_ZONE_HAS_RECORDS)
         ctx.delete_zone(zone)
         return ctx.record_change()
 

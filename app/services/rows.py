@@ -1,23 +1,27 @@
-"""Plain, mutable copies of hosted-zone and KSK rows, read with SQLAlchemy Core.
+"""Plain, mutable copies of hosted-zone and KSK rows, and record sets, read with SQLAlchemy Core.
 
 The zone writer applies rules to these in memory and writes back what changed with one statement per table
 and kind of change; reads turn them into views. Core rows cost a fraction of what ORM instances cost per row.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Select, Table, select
+from sqlalchemy import ColumnElement, Select, Table, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import Change, HostedZone, HostedZoneTag, KeySigningKey
+from app.db.models import Change, HostedZone, HostedZoneTag, KeySigningKey, ResourceRecordSet
+from app.records.batch import Names
+from app.records.names import parse_name
+from app.records.record_set import RecordSet
 
 ZONE_TABLE = cast(Table, HostedZone.__table__)
 KEY_TABLE = cast(Table, KeySigningKey.__table__)
 CHANGE_TABLE = cast(Table, Change.__table__)
 TAG_TABLE = cast(Table, HostedZoneTag.__table__)
+RECORD_SET_TABLE = cast(Table, ResourceRecordSet.__table__)
 
 
 @dataclass(eq=False)
@@ -48,6 +52,7 @@ class ZoneRow:
     vpc_region: str | None
     serve_signature: str
     created_at: datetime
+    record_set_count: int
     keys: list[KeyRow] = field(default_factory=list)
 
     @property
@@ -110,3 +115,41 @@ async def read_zones_with_keys(session: AsyncSession, zone_ids: Iterable[str]) -
         if row[split] is not None:
             zone.keys.append(KeyRow(*row[split:]))
     return list(zones.values())
+
+
+def name_of_sort_key(sort_key: str) -> str:
+    """The record name (Route 53's returned form) whose reversed-label sort key this is."""
+    return ".".join(reversed(sort_key[:-1].split("."))) + "."
+
+
+def record_set_of_row(sort_name: str, type_: str, document: str) -> RecordSet:
+    return RecordSet.from_document(parse_name(name_of_sort_key(sort_name)), type_, document)
+
+
+def record_set_values(zone_id: str, record: RecordSet) -> dict[str, object]:
+    """The row of a record set, for an insert."""
+    return {
+        "hosted_zone_id": zone_id,
+        "sort_name": record.name.sort_key,
+        "type": record.type,
+        "set_identifier": record.set_identifier or "",
+        "document": record.to_document(),
+    }
+
+
+async def read_names(session: AsyncSession, wanted: Mapping[str, Iterable[str]]) -> dict[str, Names]:
+    """The record sets at the wanted names (sort keys), by zone id, in one statement."""
+    table = RECORD_SET_TABLE.c
+    conditions: list[ColumnElement[bool]] = [
+        and_(table.hosted_zone_id == zone_id, table.sort_name.in_(list(sort_keys)))
+        for zone_id, sort_keys in wanted.items()
+        if sort_keys
+    ]
+    found: dict[str, Names] = {zone_id: {} for zone_id in wanted}
+    if not conditions:
+        return found
+    query = select(table.hosted_zone_id, table.sort_name, table.type, table.document).where(or_(*conditions))
+    for row in await session.execute(query):
+        record = record_set_of_row(row.sort_name, row.type, row.document)
+        found[row.hosted_zone_id].setdefault(row.sort_name, {})[record.key] = record
+    return found

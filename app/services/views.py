@@ -27,6 +27,7 @@ class ZoneView:
     comment: str | None
     vpc_id: str | None
     vpc_region: str | None
+    record_set_count: int
 
     @property
     def private_zone(self) -> bool:
@@ -34,7 +35,9 @@ class ZoneView:
 
     @classmethod
     def of(cls, zone: ZoneRow) -> "ZoneView":
-        return cls(zone.id, zone.name, zone.caller_reference, zone.comment, zone.vpc_id, zone.vpc_region)
+        return cls(
+            zone.id, zone.name, zone.caller_reference, zone.comment, zone.vpc_id, zone.vpc_region, zone.record_set_count
+        )
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import logging
 import random
 import secrets
 import string
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
@@ -36,7 +36,23 @@ from app.errors import (
     Route53Error,
 )
 from app.kms.backend import KmsBackend
-from app.services.rows import CHANGE_TABLE, KEY_TABLE, TAG_TABLE, ZONE_TABLE, KeyRow, ZoneRow, lock_zones_with_keys
+from app.records.batch import Names, RecordKey
+from app.records.names import RecordName, parse_name
+from app.records.record_set import RecordSet
+from app.services.rows import (
+    CHANGE_TABLE,
+    KEY_TABLE,
+    RECORD_SET_TABLE,
+    TAG_TABLE,
+    ZONE_TABLE,
+    KeyRow,
+    ZoneRow,
+    load_zones,
+    lock_zones_with_keys,
+    read_names,
+    record_set_values,
+    select_zones,
+)
 from app.services.views import ChangeView
 
 log = logging.getLogger(__name__)
@@ -88,13 +104,16 @@ def constraint_error(error: IntegrityError) -> Route53Error | None:
 
 @dataclass
 class WriteContext:
-    """What a ``ZoneWrite`` sees: the locked zones of the batch with their KSKs, the clock, and methods that
-    record each change; ``flush`` writes them all, one statement per table and kind of change."""
+    """What a ``ZoneWrite`` sees: the locked zones of the batch with their KSKs, the record sets at the names
+    its writes asked for (``names``; ``other_zones`` for alias targets, not locked), the clock, and methods
+    that record each change; ``flush`` writes them all, one statement per table and kind of change."""
 
     session: AsyncSession
     zones: dict[str, ZoneRow]
     caller_references: set[str]
     kms: KmsBackend
+    names: dict[str, Names] = field(default_factory=dict)
+    other_zones: dict[str, ZoneRow] = field(default_factory=dict)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     _new_zones: list[ZoneRow] = field(default_factory=list)
     _changed_zones: set[ZoneRow] = field(default_factory=set)
@@ -104,6 +123,16 @@ class WriteContext:
     _deleted_keys: list[KeyRow] = field(default_factory=list)
     _changes: list[dict[str, object]] = field(default_factory=list)
     _tags: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    _record_sets: dict[tuple[str, RecordKey], RecordSet | None] = field(default_factory=dict)
+    _stored_record_sets: set[tuple[str, RecordKey]] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._stored_record_sets = {
+            (zone_id, (sort_key, *key))
+            for zone_id, names in self.names.items()
+            for sort_key, record_sets in names.items()
+            for key in record_sets
+        }
 
     def zone(self, zone_id: str) -> ZoneRow:
         """The locked zone, or NoSuchHostedZone."""
@@ -142,6 +171,33 @@ class WriteContext:
         else:
             self._deleted_keys.append(key)
 
+    def zone_names(self, zone_id: str) -> Names:
+        """The record sets loaded for ``zone_id`` (with this batch's earlier writes applied)."""
+        return self.names.setdefault(zone_id, {})
+
+    def other_zone(self, zone_id: str) -> tuple[RecordName, Names] | None:
+        """A hosted zone of this service other than the writing one, for alias targets: its name and the
+        record sets loaded there."""
+        zone = self.zones.get(zone_id) or self.other_zones.get(zone_id)
+        if zone is None:
+            return None
+        return parse_name(zone.name), self.zone_names(zone_id)
+
+    def write_record_sets(self, zone: ZoneRow, changed: Mapping[RecordKey, RecordSet | None], count: int) -> None:
+        """Apply record-set changes (None: deleted) to the zone, which now holds ``count`` record sets."""
+        names = self.zone_names(zone.id)
+        for key, record in changed.items():
+            sort_key, type_, set_identifier = key
+            at_name = names.setdefault(sort_key, {})
+            if record is None:
+                at_name.pop((type_, set_identifier), None)
+            else:
+                at_name[(type_, set_identifier)] = record
+            self._record_sets[(zone.id, key)] = record
+        if count != zone.record_set_count:
+            zone.record_set_count = count
+            self.zone_changed(zone)
+
     def change_tags(self, zone: ZoneRow, add: dict[str, str], remove: tuple[str, ...]) -> None:
         """Remove, then add or overwrite, tags of the zone (ChangeTagsForResource)."""
         self._tags.update({(zone.id, key): None for key in remove})
@@ -158,6 +214,7 @@ class WriteContext:
         execute = self.session.execute
         if self._new_zones:
             await execute(insert(ZONE_TABLE), [zone.values() for zone in self._new_zones])
+        await self._flush_record_sets()
         if self._deleted_keys:
             await execute(delete(KEY_TABLE).where(_KEY_MATCH), [_key_match(key) for key in self._deleted_keys])
         if self._new_keys:
@@ -187,8 +244,20 @@ class WriteContext:
             await execute(
                 update(ZONE_TABLE)
                 .where(ZONE_TABLE.c.id == bindparam("b_id"))
-                .values(comment=bindparam("b_comment"), serve_signature=bindparam("b_signature")),
-                [{"b_id": z.id, "b_comment": z.comment, "b_signature": z.serve_signature} for z in changed_zones],
+                .values(
+                    comment=bindparam("b_comment"),
+                    serve_signature=bindparam("b_signature"),
+                    record_set_count=bindparam("b_count"),
+                ),
+                [
+                    {
+                        "b_id": z.id,
+                        "b_comment": z.comment,
+                        "b_signature": z.serve_signature,
+                        "b_count": z.record_set_count,
+                    }
+                    for z in changed_zones
+                ],
             )
         if self._tags:
             await execute(
@@ -200,11 +269,40 @@ class WriteContext:
                 await execute(insert(TAG_TABLE), added)
         if self._deleted_zones:
             await execute(
+                delete(RECORD_SET_TABLE).where(RECORD_SET_TABLE.c.hosted_zone_id == bindparam("b_id")),
+                [{"b_id": zone.id} for zone in self._deleted_zones],
+            )
+            await execute(
                 delete(ZONE_TABLE).where(ZONE_TABLE.c.id == bindparam("b_id")),
                 [{"b_id": zone.id} for zone in self._deleted_zones],
             )
         if self._changes:
             await execute(insert(CHANGE_TABLE), self._changes)
+
+    async def _flush_record_sets(self) -> None:
+        """Delete every written record set that was stored, then insert every one that remains."""
+        deleted_zones = {zone.id for zone in self._deleted_zones}
+        written = {key: record for key, record in self._record_sets.items() if key[0] not in deleted_zones}
+        stale = [key for key in written if key in self._stored_record_sets]
+        if stale:
+            await self.session.execute(
+                delete(RECORD_SET_TABLE).where(_RECORD_SET_MATCH),
+                [
+                    {"b_zone": zone_id, "b_name": name, "b_type": t, "b_id": ident}
+                    for zone_id, (name, t, ident) in stale
+                ],
+            )
+        rows = [record_set_values(zone_id, record) for (zone_id, _), record in written.items() if record is not None]
+        if rows:
+            await self.session.execute(insert(RECORD_SET_TABLE), rows)
+
+
+_RECORD_SET_MATCH = (
+    (RECORD_SET_TABLE.c.hosted_zone_id == bindparam("b_zone"))
+    & (RECORD_SET_TABLE.c.sort_name == bindparam("b_name"))
+    & (RECORD_SET_TABLE.c.type == bindparam("b_type"))
+    & (RECORD_SET_TABLE.c.set_identifier == bindparam("b_id"))
+)
 
 
 _KEY_MATCH = (KEY_TABLE.c.hosted_zone_id == bindparam("b_zone")) & (KEY_TABLE.c.name == bindparam("b_name"))
@@ -231,6 +329,10 @@ class ZoneWrite(Protocol[T_co]):
         """The error answered when the write cannot get its lock within ``R53_LOCK_TIMEOUT_MS``."""
         ...
 
+    def record_lookups(self, zones: Mapping[str, ZoneRow]) -> Mapping[str, Collection[str]]:
+        """The record-set names (sort keys) ``apply`` reads, by zone id, given the locked zones."""
+        ...
+
     async def apply(self, ctx: WriteContext) -> T_co: ...
 
 
@@ -247,6 +349,9 @@ class OneZoneWrite:
 
     def busy(self) -> Route53Error:
         return ConcurrentModification(CONCURRENT_MESSAGE)
+
+    def record_lookups(self, zones: Mapping[str, ZoneRow]) -> Mapping[str, Collection[str]]:
+        return {}
 
 
 @dataclass
@@ -344,8 +449,23 @@ class ZoneWriter:
         if references:
             column = ZONE_TABLE.c.caller_reference
             taken = set(await session.scalars(select(column).where(column.in_(references))))
+        by_id = {zone.id: zone for zone in zones}
+        wanted: dict[str, set[str]] = {}
+        for pending in batch:
+            for zone_id, sort_keys in pending.write.record_lookups(by_id).items():
+                wanted.setdefault(zone_id, set()).update(sort_keys)
+        others: dict[str, ZoneRow] = {}
+        if set(wanted) - set(by_id):
+            query = select_zones().where(ZONE_TABLE.c.id.in_(set(wanted) - set(by_id)))
+            others = {zone.id: zone for zone in await load_zones(session, query)}
+        wanted = {zone_id: keys for zone_id, keys in wanted.items() if zone_id in by_id or zone_id in others}
         return WriteContext(
-            session=session, zones={zone.id: zone for zone in zones}, caller_references=taken, kms=self._kms
+            session=session,
+            zones=by_id,
+            caller_references=taken,
+            kms=self._kms,
+            names=await read_names(session, wanted) if wanted else {},
+            other_zones=others,
         )
 
 

@@ -45,8 +45,8 @@ BAD_BODIES = {
         "Invalid XML ; cvc-datatype-valid.1.2.1: 'yes' is not a valid value for 'boolean'.",
     ),
     "over size": (
-        create_zone_body("a.com", "r", comment="x" * 70_000).encode(),
-        "Invalid XML ; the request body is larger than 65536 bytes.",
+        create_zone_body("a.com", "r", comment="x" * 1_100_000).encode(),
+        "Invalid XML ; the request body is larger than 1048576 bytes.",
     ),
 }
 
@@ -184,7 +184,7 @@ async def test_a_body_announced_larger_than_the_cap_is_refused_unread(client):
     response = await client.post(
         "/2013-04-01/hostedzone", content=endless(), headers={"content-length": str(10_240_000)}
     )
-    assert_error(response, 400, "InvalidInput", "Invalid XML ; the request body is larger than 65536 bytes.")
+    assert_error(response, 400, "InvalidInput", "Invalid XML ; the request body is larger than 1048576 bytes.")
 
 
 async def test_vpc_region_outside_the_model_enum_is_invalid_input(client):

@@ -507,8 +507,8 @@ def test_key_rotation_is_never_enabled(kms: KMSClient) -> None:
             "__type": "UnknownOperationException",
             "message": "The operation 'TrentService.Decrypt' is not supported by this KMS endpoint.",
         }),
-        ("ListKeys", b"{" + b" " * 70000 + b"}", 400, {
-            "__type": "SerializationException", "message": "The request body is larger than 65536 bytes.",
+        ("ListKeys", b"{" + b" " * 1_100_000 + b"}", 400, {
+            "__type": "SerializationException", "message": "The request body is larger than 1048576 bytes.",
         }),
         ("ListKeys", b"", 200, {"Keys": [], "Truncated": False}),
         ("Sign", '{"KeyId": "k", "Message": "alias/é", "SigningAlgorithm": "ECDSA_SHA_256"}'.encode(), 400, {

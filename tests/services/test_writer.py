@@ -31,6 +31,9 @@ class Broken:
     zone_ids: tuple[str, ...] = ()
     caller_reference: None = None
 
+    def record_lookups(self, zones: object) -> dict[str, set[str]]:
+        return {}
+
     async def apply(self, ctx: WriteContext) -> None:
         raise RuntimeError("a bug")
 
