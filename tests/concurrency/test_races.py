@@ -178,3 +178,40 @@ def test_deactivate_races_never_leave_a_signing_zone_without_an_active_key(serve
         for i in range(2):
             route53.activate_key_signing_key(HostedZoneId=zone_id, Name=f"ksk_{i}")
         route53.enable_hosted_zone_dnssec(HostedZoneId=zone_id)
+
+
+def test_thirty_creates_of_one_record_set_give_exactly_one(servers: list[LiveServer]) -> None:
+    route53 = servers[0].client("route53")
+    zone_id, _ = make_zone_and_keys(servers[0], 0)
+    name = route53.get_hosted_zone(Id=zone_id)["HostedZone"]["Name"]
+
+    def create(client: Any, i: int) -> Any:
+        record = {"Name": f"www.{name}", "Type": "TXT", "TTL": 60, "ResourceRecords": [{"Value": f'"{i}"'}]}
+        return client.change_resource_record_sets(
+            HostedZoneId=zone_id, ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": record}]}
+        )
+
+    results = race(servers, [lambda client, i=i: create(client, i) for i in range(30)])
+    assert Counter(code for code, _ in results) == {"ok": 1, "InvalidChangeBatch": 29}
+    winner = next(i for i, (code, _) in enumerate(results) if code == "ok")
+    listed = route53.list_resource_record_sets(HostedZoneId=zone_id, StartRecordName=f"www.{name}")
+    assert listed["ResourceRecordSets"][0]["ResourceRecords"] == [{"Value": f'"{winner}"'}]
+    assert route53.get_hosted_zone(Id=zone_id)["HostedZone"]["ResourceRecordSetCount"] == 3
+
+
+def test_thirty_upserts_of_distinct_names_keep_an_exact_count(servers: list[LiveServer]) -> None:
+    route53 = servers[0].client("route53")
+    zone_id, _ = make_zone_and_keys(servers[0], 0)
+    name = route53.get_hosted_zone(Id=zone_id)["HostedZone"]["Name"]
+
+    def upsert(client: Any, i: int) -> Any:
+        record = {"Name": f"n{i}.{name}", "Type": "A", "TTL": 60, "ResourceRecords": [{"Value": "192.0.2.1"}]}
+        return client.change_resource_record_sets(
+            HostedZoneId=zone_id, ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": record}]}
+        )
+
+    results = race(servers, [lambda client, i=i: upsert(client, i) for i in range(30)] * 2)
+    assert Counter(code for code, _ in results) == {"ok": 60}
+    assert route53.get_hosted_zone(Id=zone_id)["HostedZone"]["ResourceRecordSetCount"] == 32
+    listed = route53.list_resource_record_sets(HostedZoneId=zone_id, MaxItems="300")["ResourceRecordSets"]
+    assert len(listed) == 32
