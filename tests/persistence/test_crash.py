@@ -1,5 +1,5 @@
-"""``kill -9`` under a create load: after a restart every acknowledged zone and KSK is there with its change
-record, and nothing half-written is (every stored KSK was either acknowledged or in flight)."""
+"""``kill -9`` under a create load: after a restart every acknowledged zone, KSK and record set is there with
+its change record, and nothing half-written is (every stored KSK was either acknowledged or in flight)."""
 
 import threading
 import time
@@ -23,7 +23,7 @@ def test_acknowledged_writes_survive_kill_9(template_database: str, tmp_path: Pa
             kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY", Policy=DNSSEC_POLICY)["KeyMetadata"]["Arn"]
             for _ in range(CLIENTS)
         ]
-        acknowledged: list[tuple[str, str, str]] = []  # (zone id, zone change, ksk change)
+        acknowledged: list[tuple[str, str, str, str]] = []  # (zone id, zone change, ksk change, record change)
         attempted_zones: list[str] = []
         service_errors: list[ClientError] = []
         stop = threading.Event()
@@ -43,12 +43,19 @@ def test_acknowledged_writes_survive_kill_9(template_database: str, tmp_path: Pa
                         Name="crash_ksk",
                         Status="ACTIVE",
                     )
+                    record = {"Name": f"www.{name}", "Type": "TXT", "TTL": 60, "ResourceRecords": [{"Value": '"kept"'}]}
+                    records = route53.change_resource_record_sets(
+                        HostedZoneId=zone_id,
+                        ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": record}]},
+                    )
                 except ClientError as error:  # an answer, not a dropped connection: never expected here
                     service_errors.append(error)
                     return
                 except Exception:  # the connection died with the server (botocore wraps it in several types)
                     return
-                acknowledged.append((zone_id, zone["ChangeInfo"]["Id"], key["ChangeInfo"]["Id"]))
+                acknowledged.append(
+                    (zone_id, zone["ChangeInfo"]["Id"], key["ChangeInfo"]["Id"], records["ChangeInfo"]["Id"])
+                )
 
         threads = [threading.Thread(target=load, args=(arn,)) for arn in arns]
         for thread in threads:
@@ -63,9 +70,13 @@ def test_acknowledged_writes_survive_kill_9(template_database: str, tmp_path: Pa
 
         server.start()
         route53 = server.client("route53")
-        for zone_id, zone_change, key_change in acknowledged:
+        for zone_id, zone_change, key_change, record_change in acknowledged:
             keys = route53.get_dnssec(HostedZoneId=zone_id)["KeySigningKeys"]
             assert [key["Name"] for key in keys] == ["crash_ksk"]
+            listed = route53.list_resource_record_sets(HostedZoneId=zone_id)["ResourceRecordSets"]
+            assert [(r["Type"], r.get("ResourceRecords")) for r in listed][2:] == [("TXT", [{"Value": '"kept"'}])]
+            assert route53.get_hosted_zone(Id=zone_id)["HostedZone"]["ResourceRecordSetCount"] == 3
+            assert route53.get_change(Id=record_change)["ChangeInfo"]["Status"] == "INSYNC"
             assert route53.get_change(Id=zone_change)["ChangeInfo"]["Status"] == "INSYNC"
             assert route53.get_change(Id=key_change)["ChangeInfo"]["Status"] == "INSYNC"
         stored = []
