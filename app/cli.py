@@ -10,7 +10,7 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from app.logs import LEVELS, log_start, logging_config, service_version
-from app.metrics import multiprocess_metrics
+from app.metrics_folder import multiprocess_metrics
 from app.migrations import migrate
 from app.preflight import check_store, load_settings
 

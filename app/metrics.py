@@ -12,19 +12,15 @@ Names follow the Prometheus naming practices (base units, ``_seconds``, counters
 DNS query metrics (by query type and rcode) join this module with the DNS listener.
 
 With several workers the counts live in ``PROMETHEUS_MULTIPROC_DIR`` (prometheus_client's multiprocess
-mode): ``python -m app serve`` sets it before the workers start, and a scrape answered by any worker sums
-them all. The store gauges are computed by the scrape itself, as a multiprocess registry runs no custom
-collectors (client_python docs, "Multiprocess Mode").
+mode): ``python -m app serve`` prepares it before the workers start (app.metrics_folder), and a scrape
+answered by any worker sums them all. The store gauges are computed by the scrape itself, as a
+multiprocess registry runs no custom collectors (client_python docs, "Multiprocess Mode").
 """
 
 import os
-import shutil
-import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sized
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Iterable, Sized
 from functools import wraps
-from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
@@ -33,10 +29,10 @@ from prometheus_client.multiprocess import MultiProcessCollector, mark_process_d
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.metrics_folder import MULTIPROCESS_DIR
 from app.services.rows import KEY_TABLE, ZONE_TABLE
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 SIGNING_STATUSES = ("SIGNING", "NOT_SIGNING")  # stored; ACTION_NEEDED is evaluated live on each read
 KEY_STATUSES = ("ACTIVE", "INACTIVE")
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -147,31 +143,6 @@ def exposition(store: list[Metric]) -> bytes:
     workers = MultiProcessCollector(None, path=folder) if folder else None  # type: ignore[no-untyped-call]
     counted = generate_latest(workers or REGISTRY)
     return counted + generate_latest(_Families(store))
-
-
-@contextmanager
-def multiprocess_metrics(workers: int) -> Iterator[None]:
-    """Prepare ``PROMETHEUS_MULTIPROC_DIR`` for a serve run: a folder given in the environment is wiped of
-    metric files from earlier runs; with several workers and none given, a fresh temporary folder is used
-    and removed at exit. Must run before the workers start (they read it when they import prometheus_client)."""
-    given = os.environ.get(MULTIPROCESS_DIR)
-    if given:
-        folder = Path(given)
-        folder.mkdir(parents=True, exist_ok=True)
-        for stale in folder.glob("*.db"):
-            stale.unlink()
-        yield
-        return
-    if workers == 1:
-        yield
-        return
-    folder = Path(tempfile.mkdtemp(prefix="route53-dnssec-metrics-"))
-    os.environ[MULTIPROCESS_DIR] = str(folder)
-    try:
-        yield
-    finally:
-        del os.environ[MULTIPROCESS_DIR]
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def worker_exited() -> None:
