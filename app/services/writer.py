@@ -36,6 +36,7 @@ from app.errors import (
     Route53Error,
 )
 from app.kms.backend import KmsBackend
+from app.metrics import observe_write_batch
 from app.records.batch import Names, RecordKey
 from app.records.names import RecordName, parse_name
 from app.records.record_set import RecordSet
@@ -405,6 +406,7 @@ class ZoneWriter:
                 for pending in batch:
                     await self._commit_batch([pending])
 
+    @observe_write_batch
     async def _commit_batch(self, batch: list["_Pending[Any]"]) -> None:
         """Apply and commit ``batch`` in one transaction and settle every future. A failure of the whole batch
         is re-raised when it holds several requests, so they can be retried one by one; a single request
