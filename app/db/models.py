@@ -26,6 +26,8 @@ class HostedZone(Base):
     serve_signature: Mapped[str] = mapped_column(String(32), default="NOT_SIGNING")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     record_set_count: Mapped[int] = mapped_column(server_default=text("2"))
+    # Goes up with every committed change to the zone, its record sets or its KSKs (DNS answers follow it).
+    revision: Mapped[int] = mapped_column(server_default=text("0"))
 
     tags: Mapped[list["HostedZoneTag"]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="HostedZoneTag.key", lazy="raise"

@@ -148,6 +148,7 @@ class WriteContext:
         self._new_zones.append(zone)
 
     def zone_changed(self, zone: ZoneRow) -> None:
+        """Mark the zone for writing; its ``revision`` goes up once per batch (DNS answers follow it)."""
         self._changed_zones.add(zone)
 
     def delete_zone(self, zone: ZoneRow) -> None:
@@ -161,12 +162,15 @@ class WriteContext:
     def add_key(self, zone: ZoneRow, key: KeyRow) -> None:
         zone.keys.append(key)
         self._new_keys.append(key)
+        self.zone_changed(zone)
 
     def key_changed(self, key: KeyRow) -> None:
         self._changed_keys.add(key)
+        self.zone_changed(self.zones[key.hosted_zone_id])
 
     def delete_key(self, zone: ZoneRow, key: KeyRow) -> None:
         zone.keys.remove(key)
+        self.zone_changed(zone)
         if key in self._new_keys:
             self._new_keys.remove(key)
         else:
@@ -195,9 +199,8 @@ class WriteContext:
             else:
                 at_name[(type_, set_identifier)] = record
             self._record_sets[(zone.id, key)] = record
-        if count != zone.record_set_count:
-            zone.record_set_count = count
-            self.zone_changed(zone)
+        zone.record_set_count = count
+        self.zone_changed(zone)
 
     def change_tags(self, zone: ZoneRow, add: dict[str, str], remove: tuple[str, ...]) -> None:
         """Remove, then add or overwrite, tags of the zone (ChangeTagsForResource)."""
@@ -241,6 +244,8 @@ class WriteContext:
                 ],
             )
         changed_zones = self._changed_zones - set(self._new_zones) - set(self._deleted_zones)
+        for zone in changed_zones:
+            zone.revision += 1
         if changed_zones:
             await execute(
                 update(ZONE_TABLE)
@@ -249,6 +254,7 @@ class WriteContext:
                     comment=bindparam("b_comment"),
                     serve_signature=bindparam("b_signature"),
                     record_set_count=bindparam("b_count"),
+                    revision=bindparam("b_revision"),
                 ),
                 [
                     {
@@ -256,6 +262,7 @@ class WriteContext:
                         "b_comment": z.comment,
                         "b_signature": z.serve_signature,
                         "b_count": z.record_set_count,
+                        "b_revision": z.revision,
                     }
                     for z in changed_zones
                 ],

@@ -1,7 +1,7 @@
 """record sets
 
-The resource_record_set table, each zone's record-set count, and the apex SOA and NS of every existing zone,
-which until now were derived on the fly.
+The resource_record_set table, each zone's record-set count and revision, and the apex SOA and NS of every
+existing zone, which until now were derived on the fly.
 
 Revision ID: 044d68ce0273
 Revises: 58b7851bbd95
@@ -69,6 +69,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("hosted_zone", schema=None) as batch_op:
         batch_op.add_column(sa.Column("record_set_count", sa.Integer(), server_default=sa.text("2"), nullable=False))
+        batch_op.add_column(sa.Column("revision", sa.Integer(), server_default=sa.text("0"), nullable=False))
 
     zones = op.get_bind().execute(sa.text("SELECT id, name FROM hosted_zone")).all()
     rows = []
@@ -95,6 +96,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Downgrade schema."""
     with op.batch_alter_table("hosted_zone", schema=None) as batch_op:
+        batch_op.drop_column("revision")
         batch_op.drop_column("record_set_count")
 
     op.drop_table("resource_record_set")
