@@ -53,7 +53,9 @@ RRsets (labels = the owner's label count) needs no wildcard NSEC; ``Answer.wildc
 DNSKEY, NSEC and RRSIG are not record sets: they are NODATA here, and the signer answers them itself.
 """
 
+import bisect
 import enum
+import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -193,7 +195,7 @@ def build_zone(hosted_zone_id: str, apex: dns.name.Name, record_sets: Iterable[R
         for start in range(1, len(key) - len(apex_key)):
             nodes.setdefault(key[start:], _EMPTY_NON_TERMINAL)
     soa_sets = nodes[apex_key].sets.get(RdataType.SOA, ()) if apex_key in nodes else ()
-    if len(soa_sets) != 1 or len(soa_sets[0].rdatas) != 1:
+    if len(soa_sets) != 1 or len(soa_sets[0].rdatas) != 1 or soa_sets[0].alias is not None:
         raise ValueError(f"zone {apex} needs exactly one SOA record at its apex")
     return Zone(hosted_zone_id=hosted_zone_id, apex=apex, soa=soa_sets[0], nodes=nodes)
 
@@ -228,16 +230,11 @@ def choose_record_sets(
 
 
 def _weighted(sets: Sequence[RecordSet], pick: float) -> RecordSet:
-    weights = [member.weight or 0 for member in sets]
-    if not any(weights):
-        weights = [1] * len(sets)
-    point = pick * sum(weights)
-    cumulative = 0
-    for member, weight in zip(sets, weights, strict=True):
-        cumulative += weight
-        if point < cumulative:
-            return member
-    return next(member for member, weight in zip(sets, weights, strict=True) if weight)  # pick rounding
+    weighted = [(member, member.weight) for member in sets if member.weight]
+    if not weighted:
+        weighted = [(member, 1) for member in sets]
+    cumulative = list(itertools.accumulate(weight for _, weight in weighted))
+    return weighted[bisect.bisect_right(cumulative, pick * cumulative[-1])][0]  # first interval above the point
 
 
 def _geolocation(sets: Sequence[RecordSet], client: ClientContext) -> tuple[RecordSet, ...]:
@@ -428,8 +425,8 @@ def resolve(
             kind = Kind.WILDCARD if match.wildcard else Kind.POSITIVE
             answer.extend(found)
             return Answer(dns.rcode.NOERROR, True, kind, answer, [], [], name, frozenset(node.sets), match.wildcard)
-        if not node.sets:
-            return _negative(query, zone, answer, name, Kind.EMPTY_NON_TERMINAL, frozenset(), match.wildcard)
+        if not node.sets and match.wildcard is None:  # a name synthesized from an empty wildcard is NODATA
+            return _negative(query, zone, answer, name, Kind.EMPTY_NON_TERMINAL, frozenset())
         types = query.types_with_data(zone, match, qtype)
         return _negative(query, zone, answer, name, Kind.NODATA, types, match.wildcard)
 
