@@ -58,12 +58,11 @@ import enum
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import dns.name
 import dns.rcode
 import dns.rdata
-import dns.rdataclass
-import dns.rdatatype
 import dns.rrset
 from dns.rdatatype import RdataType
 
@@ -148,13 +147,17 @@ class Answer:
 _Key = tuple[bytes, ...]  # a name's labels, lower-case, leftmost first
 
 
+_Identity = tuple[RdataType, str]  # a record set inside its name: type and set identifier ("" for none)
+
+
 @dataclass(frozen=True)
 class _Node:
     sets: Mapping[RdataType, tuple[RecordSet, ...]]  # empty for an empty non-terminal
+    rrsets: Mapping[_Identity, dns.rrset.RRset]  # the data of every non-alias set, built once (copied per query)
     cut: bool = False  # NS below the apex
 
 
-_EMPTY_NON_TERMINAL = _Node(sets={})
+_EMPTY_NON_TERMINAL = _Node(sets={}, rrsets={})
 
 
 @dataclass(frozen=True)
@@ -163,7 +166,7 @@ class Zone:
 
     hosted_zone_id: str
     apex: dns.name.Name
-    soa: RecordSet
+    soa: dns.rrset.RRset
     nodes: Mapping[_Key, _Node] = field(repr=False)
 
 
@@ -171,33 +174,44 @@ def _key(name: dns.name.Name) -> _Key:
     return tuple(label.lower() for label in name.labels)
 
 
+def _copy(rrset: dns.rrset.RRset) -> dns.rrset.RRset:
+    """A copy to rename and re-time; it shares the rdatas, whose hashes (wire form) are not computed again."""
+    return cast(dns.rrset.RRset, rrset.copy())  # type: ignore[no-untyped-call]
+
+
 def build_zone(hosted_zone_id: str, apex: dns.name.Name, record_sets: Iterable[RecordSet]) -> Zone:
     """Index a zone: every name and every ancestor up to the apex (empty non-terminals) is a node.
 
-    Raises ``ValueError`` for a record set outside the zone, a non-alias set without a TTL, or an apex
-    without exactly one SOA.
+    Raises ``ValueError`` for a record set outside the zone, a non-alias set without a TTL, two record
+    sets with one name, type and set identifier, or an apex without exactly one SOA record.
     """
     apex_key = _key(apex)
-    grouped: dict[_Key, dict[RdataType, list[RecordSet]]] = {}
+    grouped: dict[_Key, dict[_Identity, RecordSet]] = {}
     for record_set in record_sets:
         if not record_set.name.is_subdomain(apex):
             raise ValueError(f"record set {record_set.name} is not in zone {apex}")
         if record_set.alias is None and record_set.ttl is None:
             raise ValueError(f"record set {record_set.name} {record_set.rdtype.name} has neither a TTL nor an alias")
-        grouped.setdefault(_key(record_set.name), {}).setdefault(record_set.rdtype, []).append(record_set)
+        identity = (record_set.rdtype, record_set.set_identifier or "")
+        if grouped.setdefault(_key(record_set.name), {}).setdefault(identity, record_set) is not record_set:
+            raise ValueError(f"record set {record_set.name} {record_set.rdtype.name} {identity[1]!r} is repeated")
     nodes: dict[_Key, _Node] = {}
-    for key, by_type in grouped.items():
-        sets = {
-            rdtype: tuple(sorted(group, key=lambda member: member.set_identifier or ""))
-            for rdtype, group in by_type.items()
+    for key, by_identity in grouped.items():
+        sets: dict[RdataType, tuple[RecordSet, ...]] = {}
+        for (rdtype, _), record_set in sorted(by_identity.items()):
+            sets[rdtype] = (*sets.get(rdtype, ()), record_set)
+        rrsets = {
+            identity: dns.rrset.from_rdata_list(record_set.name, record_set.ttl, record_set.rdatas)
+            for identity, record_set in by_identity.items()
+            if record_set.alias is None and record_set.ttl is not None and record_set.rdatas
         }
-        nodes[key] = _Node(sets=sets, cut=RdataType.NS in sets and key != apex_key)
+        nodes[key] = _Node(sets=sets, rrsets=rrsets, cut=RdataType.NS in sets and key != apex_key)
         for start in range(1, len(key) - len(apex_key)):
             nodes.setdefault(key[start:], _EMPTY_NON_TERMINAL)
-    soa_sets = nodes[apex_key].sets.get(RdataType.SOA, ()) if apex_key in nodes else ()
-    if len(soa_sets) != 1 or len(soa_sets[0].rdatas) != 1 or soa_sets[0].alias is not None:
+    soa = nodes[apex_key].rrsets.get((RdataType.SOA, "")) if apex_key in nodes else None
+    if soa is None or len(soa) != 1 or len(nodes[apex_key].sets[RdataType.SOA]) != 1:
         raise ValueError(f"zone {apex} needs exactly one SOA record at its apex")
-    return Zone(hosted_zone_id=hosted_zone_id, apex=apex, soa=soa_sets[0], nodes=nodes)
+    return Zone(hosted_zone_id=hosted_zone_id, apex=apex, soa=soa, nodes=nodes)
 
 
 def choose_record_sets(
@@ -310,36 +324,32 @@ class _Query:
 
     def rrset(self, zone: Zone, owner: dns.name.Name, rdtype: RdataType, node: _Node) -> dns.rrset.RRset | None:
         """The RRset ``node`` answers for ``rdtype`` under ``owner``, or ``None`` when it has no data."""
-        data = self.data(zone, node.sets.get(rdtype, ()), rdtype, 0)
-        if data is None:
-            return None
-        ttl, rdatas = data
-        rrset = dns.rrset.RRset(owner, dns.rdataclass.IN, rdtype)
-        for rdata in rdatas:
-            rrset.add(rdata, self.capped(ttl))
+        rrset = self.data(zone, node, rdtype, 0)
+        if rrset is not None:
+            rrset.name = owner
+            rrset.ttl = self.capped(rrset.ttl)
         return rrset
 
-    def data(
-        self, zone: Zone, sets: Sequence[RecordSet], rdtype: RdataType, depth: int
-    ) -> tuple[int, list[dns.rdata.Rdata]] | None:
-        """The TTL and rdatas of the chosen record sets, aliases resolved; ``None`` when there are none."""
+    def data(self, zone: Zone, node: _Node, rdtype: RdataType, depth: int) -> dns.rrset.RRset | None:
+        """A fresh RRset of the chosen record sets' data, aliases resolved (TTL the smallest), or ``None``."""
+        sets = node.sets.get(rdtype)
         if not sets:
             return None
-        ttl: int | None = None
-        rdatas: list[dns.rdata.Rdata] = []
+        merged: dns.rrset.RRset | None = None
         for record_set in choose_record_sets(sets, self.client, self.pick):
-            if record_set.alias is not None:
+            if record_set.alias is None:
+                found = node.rrsets.get((rdtype, record_set.set_identifier or ""))
+            else:
                 found = self.alias_data(zone, record_set.alias, rdtype, depth)
-            else:  # build_zone refuses a set with neither TTL nor alias
-                found = record_set.ttl or 0, list(record_set.rdatas)
-            if found is not None and found[1]:
-                ttl = found[0] if ttl is None else min(ttl, found[0])
-                rdatas.extend(found[1])
-        return None if ttl is None else (ttl, rdatas)
+            if found is None:
+                continue
+            if merged is None:
+                merged = _copy(found)
+            else:
+                merged.union_update(found)  # type: ignore[no-untyped-call]
+        return merged
 
-    def alias_data(
-        self, zone: Zone, alias: AliasTarget, rdtype: RdataType, depth: int
-    ) -> tuple[int, list[dns.rdata.Rdata]] | None:
+    def alias_data(self, zone: Zone, alias: AliasTarget, rdtype: RdataType, depth: int) -> dns.rrset.RRset | None:
         """The data of the record set an alias targets (same name and type), in this or another zone."""
         if depth >= MAX_HOPS:
             return None
@@ -349,16 +359,16 @@ class _Query:
         node = target_zone.nodes.get(_key(alias.dns_name))
         if node is None:
             return None
-        return self.data(target_zone, node.sets.get(rdtype, ()), rdtype, depth + 1)
+        return self.data(target_zone, node, rdtype, depth + 1)
 
     def capped(self, ttl: int) -> int:
         return ttl if self.ttl_cap is None else min(ttl, self.ttl_cap)
 
     def negative_soa(self, zone: Zone) -> dns.rrset.RRset:
         """The SOA for a negative answer: TTL min(SOA TTL, SOA MINIMUM) (RFC 2308 §5)."""
-        soa = zone.soa.rdatas[0]
-        ttl = min(zone.soa.ttl or 0, soa.minimum)  # type: ignore[attr-defined]
-        return dns.rrset.from_rdata(zone.apex, self.capped(ttl), soa)
+        soa = _copy(zone.soa)
+        soa.ttl = self.capped(min(soa.ttl, soa[0].minimum))
+        return soa
 
     def glue(self, zone: Zone, ns: dns.rrset.RRset) -> list[dns.rrset.RRset]:
         """A/AAAA of the name servers inside this zone, in NS order."""

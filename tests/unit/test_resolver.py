@@ -183,6 +183,15 @@ def test_below_an_empty_non_terminal_is_nxdomain() -> None:
     assert sections(ask("x.b.c", RdataType.TXT)) == negative(kind=Kind.NXDOMAIN)
 
 
+def test_changing_an_answer_leaves_the_zone_unchanged() -> None:
+    first = ask("www", RdataType.A)
+    first.answer[0].ttl = 1
+    first.answer[0].add(dns.rdata.from_text("IN", "A", "203.0.113.9"))
+    ask("nope", RdataType.A).authority[0].ttl = 1
+    assert lines(ask("www", RdataType.A).answer) == ["www.example.com. 300 IN A 192.0.2.1"]
+    assert lines(ask("nope", RdataType.A).authority) == [SOA_NEGATIVE]
+
+
 def test_apex_soa_and_ns_are_answered_as_stored() -> None:
     assert sections(ask("@", RdataType.SOA)) == positive(
         "example.com. 900 IN SOA ns-1.awsdns-01.org. hostmaster.example.com. 1 7200 900 1209600 60"
@@ -691,6 +700,8 @@ def test_build_zone_refuses_broken_input() -> None:
         )
     with pytest.raises(ValueError, match="neither a TTL nor an alias"):
         build_zone("Z1", APEX, [*record_sets(HEAD), RecordSet(name("a"), RdataType.A, None, ())])
+    with pytest.raises(ValueError, match="repeated"):
+        build_zone("Z1", APEX, [*record_sets(HEAD), a_set("a", "192.0.2.1"), a_set("a", "192.0.2.2")])
     with pytest.raises(ValueError, match="exactly one SOA"):
         build_zone("Z1", APEX, [set_ for set_ in record_sets(HEAD) if set_.rdtype != RdataType.SOA])
 
