@@ -6,6 +6,7 @@ from fastapi import Request
 from app.config import Settings
 from app.services.changes import Changes
 from app.services.dnssec import Dnssec
+from app.services.health_checks import HealthChecks
 from app.services.hosted_zones import HostedZones
 from app.services.key_signing_keys import KeySigningKeys
 
@@ -32,6 +33,11 @@ def key_signing_keys(request: Request) -> KeySigningKeys:
 
 def dnssec(request: Request) -> Dnssec:
     value: Dnssec = request.app.state.dnssec
+    return value
+
+
+def health_checks(request: Request) -> HealthChecks:
+    value: HealthChecks = request.app.state.health_checks
     return value
 
 
