@@ -5,7 +5,7 @@ import botocore.session
 import pytest
 
 from app import errors
-from app.api import dnssec, hosted_zones
+from app.api import dnssec, health_checks, hosted_zones
 from app.api.xml_route import XmlRoute, modeled_codes
 
 MODEL = botocore.session.get_session().get_service_model("route53")
@@ -32,8 +32,9 @@ def test_common_server_errors_are_receiver_faults() -> None:
 
 
 def test_every_route_names_a_modeled_operation() -> None:
-    routes = [route for route in (*hosted_zones.router.routes, *dnssec.router.routes) if isinstance(route, XmlRoute)]
-    assert len(routes) == 18
+    all_routes = (*hosted_zones.router.routes, *dnssec.router.routes, *health_checks.router.routes)
+    routes = [route for route in all_routes if isinstance(route, XmlRoute)]
+    assert len(routes) == 27
     for route in routes:
         assert route.name in MODEL.operation_names
         assert "InvalidInput" in modeled_codes(route.name)
