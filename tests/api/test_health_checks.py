@@ -804,3 +804,36 @@ async def test_writes_that_cannot_get_the_lock_answer_retryable_errors(settings)
                 "The request was rejected because Route 53 was still processing a prior request.",
             )
             assert (await call(client, "DeleteHealthCheck", HealthCheckId=check["Id"])).status_code == 200
+
+
+@pytest.mark.parametrize("same_configuration", [True, False])
+async def test_a_create_that_loses_the_caller_reference_race_answers_as_a_later_request_would(
+    app, settings, monkeypatch, same_configuration
+):
+    """PostgreSQL: another create commits the same CallerReference between this create's lookup and its insert.
+    The primary key refuses the insert, and the create runs again: a retry of the winner gets the winner's
+    check, another configuration HealthCheckAlreadyExists. (SQLite's write lock serializes the creates.)"""
+    if settings.sqlite_path() is not None:
+        pytest.skip("needs concurrent write transactions")
+    from app.services import health_checks as service_module
+    from app.services.health_checks import HealthCheckConfig
+
+    service = app.state.health_checks
+    winner_config = HealthCheckConfig(type="HTTP", ip_address="8.8.8.8")
+    check_children = service_module._check_children
+    winner: dict[str, Any] = {}
+
+    async def commit_a_competitor_first(session, children):
+        if not winner:
+            winner["started"] = True
+            winner["check"] = await service._create("contested", service_module.complete(winner_config))
+        await check_children(session, children)
+
+    monkeypatch.setattr(service_module, "_check_children", commit_a_competitor_first)
+    config = winner_config if same_configuration else HealthCheckConfig(type="HTTP", ip_address="8.8.4.4")
+    if same_configuration:
+        assert await service.create("contested", config) == winner["check"]
+    else:
+        with pytest.raises(service_module.HealthCheckAlreadyExists):
+            await service.create("contested", config)
+    assert await service.count() == 1
