@@ -9,6 +9,7 @@ from fastapi.responses import PlainTextResponse, Response
 from starlette.exceptions import HTTPException
 
 from app.api import dnssec as dnssec_routes
+from app.api import health_checks as health_check_routes
 from app.api import hosted_zones as hosted_zone_routes
 from app.api import kms as kms_routes
 from app.api import metrics as metrics_routes
@@ -24,6 +25,7 @@ from app.metrics import worker_exited
 from app.migrations import schema_is_current
 from app.services.changes import Changes
 from app.services.dnssec import Dnssec
+from app.services.health_checks import HealthChecks
 from app.services.hosted_zones import HostedZones
 from app.services.key_signing_keys import KeySigningKeys
 from app.services.record_sets import RecordSets
@@ -49,6 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.changes = Changes(sessionmaker, settings.change_propagation_seconds)
         app.state.key_signing_keys = KeySigningKeys(sessionmaker, writer, kms)
         app.state.dnssec = Dnssec(sessionmaker, writer, kms)
+        app.state.health_checks = HealthChecks(sessionmaker, settings.lock_timeout_ms)
         try:
             yield
         finally:
@@ -69,6 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(hosted_zone_routes.router)
     app.include_router(record_set_routes.router)
     app.include_router(dnssec_routes.router)
+    app.include_router(health_check_routes.router)
     app.include_router(kms_routes.router)
     app.include_router(metrics_routes.router)
 

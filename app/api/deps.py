@@ -6,6 +6,7 @@ from fastapi import Request
 from app.config import Settings
 from app.services.changes import Changes
 from app.services.dnssec import Dnssec
+from app.services.health_checks import HealthChecks
 from app.services.hosted_zones import HostedZones
 from app.services.key_signing_keys import KeySigningKeys
 from app.services.record_sets import RecordSets
@@ -38,6 +39,11 @@ def dnssec(request: Request) -> Dnssec:
 
 def record_sets(request: Request) -> RecordSets:
     value: RecordSets = request.app.state.record_sets
+    return value
+
+
+def health_checks(request: Request) -> HealthChecks:
+    value: HealthChecks = request.app.state.health_checks
     return value
 
 

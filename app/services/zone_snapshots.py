@@ -71,7 +71,8 @@ class ZoneSnapshots:
 async def _read(session: AsyncSession, zone_id: str) -> Snapshot | None:
     zone, record = ZONE_TABLE.c, RECORD_SET_TABLE.c
     query = (
-        select(zone.name, zone.revision, zone.serve_signature, zone.vpc_id, record.sort_name, record.type, record.document)
+        select(zone.name, zone.revision, zone.serve_signature, zone.vpc_id)
+        .add_columns(record.sort_name, record.type, record.document)
         .select_from(ZONE_TABLE.outerjoin(RECORD_SET_TABLE, record.hosted_zone_id == zone.id))
         .where(zone.id == zone_id)
     )
