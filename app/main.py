@@ -30,6 +30,7 @@ from app.services.hosted_zones import HostedZones
 from app.services.key_signing_keys import KeySigningKeys
 from app.services.record_sets import RecordSets
 from app.services.writer import ZoneWriter
+from app.services.zone_snapshots import ZoneSnapshots
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -45,6 +46,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.engine = engine
         app.state.local_kms = LocalKms(sessionmaker, settings)
         app.state.hosted_zones = HostedZones(sessionmaker, writer)
+        app.state.zone_snapshots = ZoneSnapshots(sessionmaker)
         app.state.record_sets = RecordSets(
             sessionmaker, writer, app.state.hosted_zones, settings.max_record_sets_per_zone
         )

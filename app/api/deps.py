@@ -10,6 +10,7 @@ from app.services.health_checks import HealthChecks
 from app.services.hosted_zones import HostedZones
 from app.services.key_signing_keys import KeySigningKeys
 from app.services.record_sets import RecordSets
+from app.services.zone_snapshots import ZoneSnapshots
 
 
 def settings(request: Request) -> Settings:
@@ -44,6 +45,11 @@ def record_sets(request: Request) -> RecordSets:
 
 def health_checks(request: Request) -> HealthChecks:
     value: HealthChecks = request.app.state.health_checks
+    return value
+
+
+def zone_snapshots(request: Request) -> ZoneSnapshots:
+    value: ZoneSnapshots = request.app.state.zone_snapshots
     return value
 
 

@@ -1,21 +1,27 @@
-"""Resolver snapshots of hosted zones, shared by TestDNSAnswer and the DNS listener.
+"""Resolver snapshots of hosted zones, shared by TestDNSAnswer and the DNS listener, and TestDNSAnswer.
 
 A snapshot is read in one statement (the zone row joined with its record sets), so it never shows half of a
 committed batch, and it is kept per process until the zone's ``revision`` moves: checking costs one
 primary-key read, rebuilding one read of the zone's record sets.
 """
 
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import dns.name
+import dns.rcode
+import dns.rdatatype
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.errors import InvalidInput, NoSuchHostedZone
 from app.records import resolver
 from app.records.record_set import RecordSet
 from app.records.snapshot import zone_snapshot
 from app.services.rows import RECORD_SET_TABLE, ZONE_TABLE, record_set_of_row
 
+SIGNED_TTL_CAP = 7 * 24 * 3600  # Route 53 serves at most one week while a zone signs
 MAX_ALIAS_ZONES = 16  # other hosted zones one answer may reach through aliases
 
 
@@ -95,3 +101,34 @@ async def _read(session: AsyncSession, zone_id: str) -> Snapshot | None:
 def _alias_zones(records: Iterable[RecordSet], zone_id: str) -> frozenset[str]:
     targets = {record.alias.hosted_zone_id for record in records if record.alias is not None}
     return frozenset(targets - {zone_id})
+
+
+@dataclass(frozen=True)
+class DnsTestResult:
+    """What TestDNSAnswer reports: the rcode's mnemonic and the answer section's records."""
+
+    response_code: str
+    record_data: list[str]
+
+
+async def test_dns_answer(snapshots: ZoneSnapshots, zone_id: str, qname: dns.name.Name, qtype: str) -> DnsTestResult:
+    """The answer this service's DNS listener gives for ``qname``/``qtype`` in the zone (Route 53 API
+    Reference, TestDNSAnswer): NoSuchHostedZone, InvalidInput for a private zone, REFUSED for a name outside
+    the zone; otherwise the rcode and the answer section's data, like ``dig`` shows it."""
+    snapshot, others = await snapshots.with_alias_zones(zone_id)
+    if snapshot is None:
+        raise NoSuchHostedZone(f"No hosted zone found with ID: {zone_id}")
+    if snapshot.private:
+        raise InvalidInput("TestDNSAnswer supports only public hosted zones.")
+    if not qname.is_subdomain(snapshot.zone.apex):
+        return DnsTestResult("REFUSED", [])
+    answer = resolver.resolve(
+        snapshot.zone,
+        qname,
+        dns.rdatatype.from_text(qtype),
+        zones=others.get,
+        pick=random.random(),
+        ttl_cap=SIGNED_TTL_CAP if snapshot.serve_signature == "SIGNING" else None,
+    )
+    data = [rdata.to_text() for rrset in answer.answer for rdata in rrset]
+    return DnsTestResult(dns.rcode.to_text(answer.rcode), data)
