@@ -12,6 +12,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from app.dnssec.schedule import DEFAULT_ZSK_ROLLOVER_SECONDS, Timings
+
+MIN_ZSK_ROLLOVER_SECONDS = 10  # shorter periods leave no room for pre-publication
 SUPPORTED_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
 URL_FORMS = "sqlite+aiosqlite:///<path> or postgresql+asyncpg://<user>@<host>:<port>/<database>"
 DRIVER_REWRITES = {
@@ -38,6 +41,7 @@ class Settings(BaseSettings):
     max_record_sets_per_zone: int = 10_000
     batch_max_size: int = 256
     log_format: Literal["text", "json"] = "text"
+    zsk_rollover_seconds: int = DEFAULT_ZSK_ROLLOVER_SECONDS
 
     @field_validator("database_url")
     @classmethod
@@ -61,6 +65,18 @@ class Settings(BaseSettings):
         if not 0.0 <= rate <= 1.0:
             raise ValueError("must be between 0 and 1")
         return rate
+
+    @field_validator("zsk_rollover_seconds")
+    @classmethod
+    def _rollover_fits_a_schedule(cls, seconds: int) -> int:
+        if seconds < MIN_ZSK_ROLLOVER_SECONDS:
+            raise ValueError(f"must be at least {MIN_ZSK_ROLLOVER_SECONDS} seconds")
+        return seconds
+
+    @property
+    def signing_timings(self) -> Timings:
+        """The key schedule's durations (``app.dnssec.schedule``)."""
+        return Timings.for_rollover(self.zsk_rollover_seconds)
 
     @property
     def is_sqlite(self) -> bool:

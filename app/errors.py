@@ -9,7 +9,8 @@ The class name is the wire code unless the class sets ``code``; the status comes
     ├── InvalidInput, InvalidArgument, InvalidDomainName, InvalidVPCId, NoSuchDelegationSet,
     │   InvalidKMSArn, InvalidKeySigningKeyName,
     │   InvalidKeySigningKeyStatus, InvalidSigningStatus, TooManyKeySigningKeys, KeySigningKeyInUse,
-    │   KeySigningKeyWithActiveStatusNotFound, DNSSECNotFound, HostedZoneNotEmpty, ConcurrentModification,
+    │   KeySigningKeyWithActiveStatusNotFound, KeySigningKeyInParentDSRecord, HostedZonePartiallyDelegated,
+    │   DNSSECNotFound, HostedZoneNotEmpty, ConcurrentModification,
     │   PriorRequestNotComplete, InvalidChangeBatch, TooManyHealthChecks, HealthCheckInUse,
     │   IncompatibleVersion                                                            (400)
     ├── NoSuchHostedZone, NoSuchChange, NoSuchKeySigningKey, NoSuchHealthCheck         (404)
@@ -100,6 +101,14 @@ class KeySigningKeyInUse(Route53Error):
 
 class KeySigningKeyWithActiveStatusNotFound(Route53Error):
     """EnableHostedZoneDNSSEC on a zone with no ACTIVE KSK."""
+
+
+class KeySigningKeyInParentDSRecord(Route53Error):
+    """Deactivating a KSK, or disabling signing, while the parent hosted zone publishes a DS for the key."""
+
+
+class HostedZonePartiallyDelegated(Route53Error):
+    """EnableHostedZoneDNSSEC while the parent hosted zone delegates to only some of the zone's name servers."""
 
 
 class DNSSECNotFound(Route53Error):

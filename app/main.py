@@ -30,6 +30,7 @@ from app.services.hosted_zones import HostedZones
 from app.services.key_signing_keys import KeySigningKeys
 from app.services.record_sets import RecordSets
 from app.services.writer import ZoneWriter
+from app.services.zone_signing import ZoneSigningService
 from app.services.zone_snapshots import ZoneSnapshots
 
 
@@ -51,12 +52,16 @@ def create_app(settings: Settings) -> FastAPI:
             sessionmaker, writer, app.state.hosted_zones, settings.max_record_sets_per_zone
         )
         app.state.changes = Changes(sessionmaker, settings.change_propagation_seconds)
-        app.state.key_signing_keys = KeySigningKeys(sessionmaker, writer, kms)
-        app.state.dnssec = Dnssec(sessionmaker, writer, kms)
+        zone_signing = ZoneSigningService(sessionmaker, writer, kms, settings.signing_timings)
+        zone_signing.start()
+        app.state.zone_signing = zone_signing
+        app.state.key_signing_keys = KeySigningKeys(sessionmaker, writer, kms, zone_signing)
+        app.state.dnssec = Dnssec(sessionmaker, writer, kms, zone_signing)
         app.state.health_checks = HealthChecks(sessionmaker, settings.lock_timeout_ms)
         try:
             yield
         finally:
+            await zone_signing.stop()
             await writer.stop()
             await engine.dispose()
             worker_exited()

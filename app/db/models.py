@@ -1,5 +1,5 @@
-"""Route 53 tables: hosted zones, their record sets, tags and key-signing keys, change records, and health
-checks with their tags and caller references.
+"""Route 53 tables: hosted zones, their record sets, tags, key-signing keys, zone-signing keys and pre-made
+DNSKEY signatures, change records, and health checks with their tags and caller references.
 
 Change records have no foreign key to their zone: GetChange must answer for DeleteHostedZone's change after
 the zone is gone (Route 53 API Reference, GetChange). Health-check caller references likewise outlive their
@@ -8,7 +8,7 @@ check: a reference used by a deleted check stays taken (Route 53 API Reference, 
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db.base import Base, UtcDateTime
@@ -82,6 +82,37 @@ class KeySigningKey(Base):
     public_key: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     last_modified_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ZoneSigningKey(Base):
+    """A zone-signing key Route 53 made for a signing zone, with its schedule (``app.dnssec.schedule``);
+    the private key as ``app.dnssec.zsk.seal_private_key`` stores it."""
+
+    __tablename__ = "zone_signing_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    hosted_zone_id: Mapped[str] = mapped_column(ForeignKey("hosted_zone.id", ondelete="CASCADE"), index=True)
+    key_tag: Mapped[int]
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    publish_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    activate_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    retire_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    remove_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class DnskeySignature(Base):
+    """An RRSIG over one DNSKEY RRset of the zone (``key_set``: the SHA-256 of its canonical form), made ahead
+    of time through KMS Sign on one KSK's KMS key for one slot (epoch seconds); ``rrsig`` is its RDATA."""
+
+    __tablename__ = "dnskey_signature"
+
+    hosted_zone_id: Mapped[str] = mapped_column(ForeignKey("hosted_zone.id", ondelete="CASCADE"), primary_key=True)
+    key_set: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kms_arn: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    slot: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    expiration: Mapped[int] = mapped_column(BigInteger)
+    rrsig: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Change(Base):

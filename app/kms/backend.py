@@ -1,7 +1,8 @@
-"""Where Route 53 reads the KMS keys behind its KSKs: this service's own KMS tables, or a remote KMS.
+"""Where Route 53 reads and uses the KMS keys behind its KSKs: this service's own KMS tables, or a remote KMS.
 
 Both answer with a ``KmsKeyView``: the facts Route 53 checks (KMS API Reference: DescribeKey, GetPublicKey,
-GetKeyPolicy) and the DER SubjectPublicKeyInfo it derives the DNSKEY from.
+GetKeyPolicy) and the DER SubjectPublicKeyInfo it derives the DNSKEY from; and both sign DNSKEY RRsets as
+Route 53 does, with KMS Sign (``ECDSA_SHA_256``, ``MessageType`` ``RAW``) on the KSK's own key.
 """
 
 import asyncio
@@ -11,13 +12,16 @@ from typing import TYPE_CHECKING, Protocol
 
 import boto3
 from botocore.config import Config as BotoConfig
-from botocore.exceptions import ClientError, ParamValidationError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.db.batch_loader import BatchLoader
 from app.kms.models import KmsKey
+from app.kms.policy import grants_dnssec_access
 
 if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
@@ -38,6 +42,11 @@ class KmsKeyView:
     public_key_der: bytes | None
 
 
+class KmsSignFailed(Exception):
+    """KMS Sign gave no signature (a key KMS refuses to sign with, or a KMS that does not answer); the
+    message says why. Logged, never answered to a client."""
+
+
 class KmsBackend(Protocol):
     async def describe(self, arn: str) -> KmsKeyView | None:
         """The key with this ARN, or None when there is none."""
@@ -45,13 +54,22 @@ class KmsBackend(Protocol):
     async def describe_many(self, arns: Collection[str]) -> dict[str, KmsKeyView]:
         """The keys with these ARNs, by ARN; ARNs that name no key are absent."""
 
+    async def sign(self, arn: str, message: bytes) -> bytes:
+        """KMS Sign of ``message`` (``RAW``, at most 4096 bytes) with ``ECDSA_SHA_256``: the DER signature
+        (RFC 3279 §2.2.3); ``KmsSignFailed`` when there is none."""
+
 
 class LocalKmsBackend:
-    """Keys from this service's ``kms_key`` table; concurrent lookups share one query (BatchLoader)."""
+    """Keys from this service's ``kms_key`` table; concurrent lookups share one query (BatchLoader).
+
+    Sign follows KMS: the key must exist, be enabled, be an ECC_NIST_P256 SIGN_VERIFY key, and its policy
+    must let Route 53 sign (``app.kms.policy``), as KMS would check for the Route 53 principal.
+    """
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
         self._loader: BatchLoader[str, KmsKeyView] = BatchLoader(self._fetch)
+        self._signing_keys: BatchLoader[str, RowMapping] = BatchLoader(self._fetch_signing_keys)
 
     async def describe(self, arn: str) -> KmsKeyView | None:
         return await self._loader.load(arn)
@@ -64,6 +82,27 @@ class LocalKmsBackend:
         async with self._sessionmaker() as session:
             rows = await session.execute(select(*_VIEW_COLUMNS).where(KmsKey.arn.in_(arns)))
         return {row.arn: _view(row._mapping) for row in rows}
+
+    async def sign(self, arn: str, message: bytes) -> bytes:
+        key = await self._signing_keys.load(arn)
+        if key is None:
+            raise KmsSignFailed(f"Key '{arn}' does not exist")
+        if key["key_state"] != "Enabled":
+            raise KmsSignFailed(f"Key '{arn}' is {key['key_state']}")
+        if key["key_spec"] != "ECC_NIST_P256" or key["key_usage"] != "SIGN_VERIFY":
+            raise KmsSignFailed(f"Key '{arn}' is a {key['key_spec']} {key['key_usage']} key")
+        if not grants_dnssec_access(key["policy"]):
+            raise KmsSignFailed(f"The key policy of '{arn}' does not let Route 53 call kms:Sign")
+        private = serialization.load_der_private_key(key["private_key"], password=None)
+        if not isinstance(private, ec.EllipticCurvePrivateKey):
+            raise KmsSignFailed(f"Key '{arn}' holds no ECC key")
+        return private.sign(message, ec.ECDSA(hashes.SHA256()))
+
+    async def _fetch_signing_keys(self, arns: list[str]) -> dict[str, RowMapping]:
+        columns = (KmsKey.arn, KmsKey.key_state, KmsKey.key_spec, KmsKey.key_usage, KmsKey.policy, KmsKey.private_key)
+        async with self._sessionmaker() as session:
+            rows = await session.execute(select(*columns).where(KmsKey.arn.in_(arns)))
+        return {row.arn: row._mapping for row in rows}
 
 
 _VIEW_COLUMNS = (
@@ -112,6 +151,17 @@ class RemoteKmsBackend:
         unique = list(set(arns))
         views = await asyncio.gather(*(self.describe(arn) for arn in unique))
         return {arn: view for arn, view in zip(unique, views, strict=True) if view is not None}
+
+    async def sign(self, arn: str, message: bytes) -> bytes:
+        return await asyncio.to_thread(self._sign, arn, message)
+
+    def _sign(self, arn: str, message: bytes) -> bytes:
+        try:
+            signed = self._client.sign(KeyId=arn, Message=message, MessageType="RAW", SigningAlgorithm="ECDSA_SHA_256")
+        except (ClientError, BotoCoreError) as error:
+            raise KmsSignFailed(f"KMS Sign on '{arn}' failed: {error}") from error
+        signature: bytes = signed["Signature"]
+        return signature
 
     def _describe(self, arn: str) -> KmsKeyView | None:
         """NotFoundException, or an id KMS refuses to parse: no key. AccessDeniedException: a key Route 53 may

@@ -15,14 +15,17 @@ from app.errors import (
 from app.kms.backend import KmsBackend
 from app.services.dnssec_state import effective_dnssec, watched_arns
 from app.services.key_signing_keys import PRIVATE_ZONE_MESSAGE, public_zone
+from app.services.parent_zone import refuse_parent_ds, refuse_partial_delegation
 from app.services.rows import read_zones_with_keys
 from app.services.views import ChangeView, DnssecView, KskView
 from app.services.writer import OneZoneWrite, WriteContext, ZoneWriter
+from app.services.zone_signing import ZoneSigningService
 
 
 @dataclass
 class EnableSigning(OneZoneWrite):
-    """Needs an ACTIVE key whose KMS key is usable; enabling a signing zone succeeds again."""
+    """Needs an ACTIVE key whose KMS key is usable, and a parent hosted zone (if any) that delegates to all of
+    the zone's name servers or to none; enabling a signing zone succeeds again."""
 
     async def apply(self, ctx: WriteContext) -> ChangeView:
         zone = public_zone(ctx, self.zone_id)
@@ -34,6 +37,8 @@ class EnableSigning(OneZoneWrite):
         live = effective_dnssec("SIGNING", active, await ctx.kms.describe_many(watched_arns(active)))
         if not any(key.status == "ACTIVE" for key in live.key_signing_keys):
             raise InvalidKMSArn(live.key_signing_keys[0].status_message or "")
+        if zone.serve_signature != "SIGNING":
+            await refuse_partial_delegation(ctx.session, zone)
         zone.serve_signature = "SIGNING"
         ctx.zone_changed(zone)
         return ctx.record_change()
@@ -41,12 +46,15 @@ class EnableSigning(OneZoneWrite):
 
 @dataclass
 class DisableSigning(OneZoneWrite):
-    """Stops signing; KSKs keep their status. DNSSECNotFound on a zone that neither signs nor has a KSK."""
+    """Stops signing; KSKs keep their status. DNSSECNotFound on a zone that neither signs nor has a KSK;
+    KeySigningKeyInParentDSRecord for a signing zone whose parent hosted zone has a DS for one of its KSKs."""
 
     async def apply(self, ctx: WriteContext) -> ChangeView:
         zone = public_zone(ctx, self.zone_id)
         if zone.serve_signature == "NOT_SIGNING" and not zone.keys:
             raise DNSSECNotFound(f"Hosted zone '{zone.id}' does not have any DNSSEC resources.")
+        if zone.serve_signature == "SIGNING":
+            await refuse_parent_ds(ctx.session, zone, zone.keys, disabling=True)
         zone.serve_signature = "NOT_SIGNING"
         ctx.zone_changed(zone)
         return ctx.record_change()
@@ -60,10 +68,17 @@ class _StoredDnssec:
 
 
 class Dnssec:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], writer: ZoneWriter, kms: KmsBackend) -> None:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        writer: ZoneWriter,
+        kms: KmsBackend,
+        signing: ZoneSigningService,
+    ) -> None:
         self._sessionmaker = sessionmaker
         self._writer = writer
         self._kms = kms
+        self._signing = signing
         self._loader: BatchLoader[str, _StoredDnssec] = BatchLoader(self._fetch)
 
     async def get(self, zone_id: str) -> DnssecView:
@@ -85,7 +100,10 @@ class Dnssec:
         }
 
     async def enable(self, zone_id: str) -> ChangeView:
-        return await self._writer.submit(EnableSigning(zone_id), fault_injectable=True)
+        """Enables signing, then makes the zone's first ZSK and DNSKEY signatures before answering."""
+        change = await self._writer.submit(EnableSigning(zone_id), fault_injectable=True)
+        await self._signing.refresh(zone_id)
+        return change
 
     async def disable(self, zone_id: str) -> ChangeView:
         return await self._writer.submit(DisableSigning(zone_id), fault_injectable=True)

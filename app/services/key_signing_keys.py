@@ -27,9 +27,11 @@ from app.errors import (
 from app.kms.backend import KmsBackend
 from app.kms.checks import resolve_dnssec_key
 from app.services.dnssec_state import ACTION_NEEDED, effective_dnssec, watched_arns
+from app.services.parent_zone import refuse_parent_ds
 from app.services.rows import KeyRow, ZoneRow
 from app.services.views import ChangeView, KskView
 from app.services.writer import OneZoneWrite, WriteContext, ZoneWriter
+from app.services.zone_signing import ZoneSigningService
 
 MAX_KEYS_PER_ZONE = 2
 _NAME = re.compile(r"[A-Za-z0-9_.\-]+")
@@ -155,6 +157,7 @@ class SetKeyStatus(OneZoneWrite):
             raise no_such_key(self.zone_id, self.name)  # deleted and re-created since the KMS check
         if self.status == "INACTIVE" and key.status == "ACTIVE" and zone.serve_signature == "SIGNING":
             await _refuse_last_usable_key(ctx, zone, key)
+            await refuse_parent_ds(ctx.session, zone, [key], disabling=False)
         key.status = self.status
         key.status_message = None
         key.last_modified_at = ctx.now
@@ -177,10 +180,20 @@ class DeleteKey(OneZoneWrite):
 
 
 class KeySigningKeys:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], writer: ZoneWriter, kms: KmsBackend) -> None:
+    """The KSK operations; after each one, the zone's DNSKEY signatures are refreshed (Route 53 refreshes
+    its RRSIGs on every KSK operation) before the answer goes out."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        writer: ZoneWriter,
+        kms: KmsBackend,
+        signing: ZoneSigningService,
+    ) -> None:
         self._sessionmaker = sessionmaker
         self._writer = writer
         self._kms = kms
+        self._signing = signing
 
     async def create(self, zone_id: str, name: str, kms_arn: str, status: str) -> tuple[KskView, ChangeView]:
         """Checks in the documented order: name, status, KMS key, then (under the zone lock) zone,
@@ -189,20 +202,30 @@ class KeySigningKeys:
         check_initial_status(status)
         spki_der = await resolve_dnssec_key(kms_arn, self._kms)
         write = CreateKey(zone_id, name, kms_arn, status, spki_der)
-        return await self._writer.submit(write, fault_injectable=True)
+        created = await self._writer.submit(write, fault_injectable=True)
+        await self._signing.refresh(zone_id)
+        return created
 
     async def activate(self, zone_id: str, name: str) -> ChangeView:
         """Re-checks the KMS key (InvalidKMSArn), then makes the key ACTIVE; activating an ACTIVE key
         succeeds and clears ACTION_NEEDED once the KMS key is usable again."""
         kms_arn = await self._kms_arn_of(zone_id, name)
         await resolve_dnssec_key(kms_arn, self._kms)
-        return await self._writer.submit(SetKeyStatus(zone_id, name, "ACTIVE", kms_arn), fault_injectable=True)
+        change = await self._writer.submit(SetKeyStatus(zone_id, name, "ACTIVE", kms_arn), fault_injectable=True)
+        await self._signing.refresh(zone_id)
+        return change
 
     async def deactivate(self, zone_id: str, name: str) -> ChangeView:
-        return await self._writer.submit(SetKeyStatus(zone_id, name, "INACTIVE"), fault_injectable=True)
+        """KeySigningKeyInUse for the last usable ACTIVE key of a signing zone, then
+        KeySigningKeyInParentDSRecord while the parent hosted zone has a DS for the key."""
+        change = await self._writer.submit(SetKeyStatus(zone_id, name, "INACTIVE"), fault_injectable=True)
+        await self._signing.refresh(zone_id)
+        return change
 
     async def delete(self, zone_id: str, name: str) -> ChangeView:
-        return await self._writer.submit(DeleteKey(zone_id, name), fault_injectable=True)
+        change = await self._writer.submit(DeleteKey(zone_id, name), fault_injectable=True)
+        await self._signing.refresh(zone_id)
+        return change
 
     async def _kms_arn_of(self, zone_id: str, name: str) -> str:
         async with self._sessionmaker() as session:
