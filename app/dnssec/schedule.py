@@ -163,10 +163,10 @@ def slot_start(now: float, timings: Timings) -> int:
     return int(now // timings.ksk_slot) * timings.ksk_slot
 
 
-def horizon(now: float, timings: Timings, slots: int | None = None) -> list[int]:
+def horizon(now: float, timings: Timings) -> list[int]:
     """The starts of the DNSKEY signature slots from the one holding ``now``, ``ksk_slots`` of them."""
     first = slot_start(now, timings)
-    return [first + index * timings.ksk_slot for index in range(timings.ksk_slots if slots is None else slots)]
+    return [first + index * timings.ksk_slot for index in range(timings.ksk_slots)]
 
 
 def key_sets_during(keys: Sequence[KeyTimes], start: float, end: float) -> list[tuple[int, ...]]:

@@ -28,6 +28,8 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import dns.name
+import dns.rdataclass
+import dns.rdatatype
 import dns.rrset
 from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -190,14 +192,12 @@ class _SigningJob:
     needs_new_key: bool
 
 
-def signing_jobs(
-    state: SigningState, keys: Sequence[_Planned], now: float, timings: Timings, slots: int | None = None
-) -> list[_SigningJob]:
+def signing_jobs(state: SigningState, keys: Sequence[_Planned], now: float, timings: Timings) -> list[_SigningJob]:
     """Every (DNSKEY RRset, ACTIVE KSK, slot) of the horizon that no stored signature covers (pure)."""
     have = {(signature.key_set, signature.kms_arn, signature.slot) for signature in state.signatures}
     times = [key.times for key in keys]
     jobs: list[_SigningJob] = []
-    for slot in schedule.horizon(now, timings, slots):
+    for slot in schedule.horizon(now, timings):
         for indexes in schedule.key_sets_during(times, max(now, slot), slot + timings.ksk_slot):
             if not indexes:
                 continue
@@ -283,6 +283,46 @@ class StoreSigning(OneZoneWrite):
         return stored_key
 
 
+@dataclass(frozen=True)
+class Serving:
+    """What a zone serves at one moment, from its stored state: the ZSK that signs, the DNSKEY RRset and the
+    RRSIGs over it of the ACTIVE KSKs that have one valid now and for a DNSKEY TTL more."""
+
+    zsk: StoredZsk | None
+    dnskey: dns.rrset.RRset
+    rrsigs: dns.rrset.RRset
+    incomplete: bool  # no signing ZSK, a successor due, or an ACTIVE KSK without such an RRSIG
+
+    @property
+    def servable(self) -> bool:
+        return self.zsk is not None and len(self.rrsigs) > 0
+
+
+def serving(state: SigningState, now: float, timings: Timings) -> Serving:
+    """The pure reading of the schedule and the stored signatures at ``now``."""
+    times = [stored.times for stored in state.zsks]
+    signing = schedule.signing_key(times, now)
+    published = [state.zsks[index].key.public_key for index in schedule.published(times, now)]
+    dnskey = dnskey_rrset(state.apex, published, state.ksks, timings.dnskey_ttl)
+    key_set = key_set_id(dnskey)
+    rrsigs = dns.rrset.RRset(state.apex, dns.rdataclass.IN, dns.rdatatype.RRSIG, dns.rdatatype.DNSKEY)
+    rrsigs.update_ttl(dnskey.ttl)
+    unsigned = False
+    for ksk in state.ksks:
+        candidates = [
+            parse_rrsig(stored.rrsig)
+            for stored in state.signatures
+            if stored.key_set == key_set and stored.kms_arn == ksk.kms_arn
+        ]
+        best = usable_rrsig(candidates, now, dnskey.ttl)
+        if best is None:
+            unsigned = True
+        else:
+            rrsigs.add(best)
+    incomplete = signing is None or unsigned or now >= schedule.successor_due_at(times, timings)
+    return Serving(None if signing is None else state.zsks[signing], dnskey, rrsigs, incomplete)
+
+
 @dataclass
 class _Cached:
     revision: int
@@ -339,40 +379,20 @@ class ZoneSigningService:
             return _Cached(snapshot.revision if state is None else state.revision, None, math.inf)
         soa = snapshot.zone.soa
         negative_ttl = min(soa.ttl, soa[0].minimum, SIGNED_TTL_CAP)
-        material = self._material(state, negative_ttl, now)
-        if material is None and self._may_try(state.zone_id, now):
+        view = serving(state, now, self.timings)
+        if not view.servable and self._may_try(state.zone_id, now):
             await self._refresh_locked(state.zone_id, now)
             state = await self._read(snapshot.zone_id) or state
-            material = self._material(state, negative_ttl, now)
+            view = serving(state, now, self.timings)
+        material = None
+        if view.servable and view.zsk is not None:
+            material = SigningMaterial(view.dnskey, view.rrsigs, negative_ttl, self._signer(state, view.zsk))
         valid_until = self._valid_until(state, now)
-        if self._incomplete(state, now):
+        if view.incomplete:
             if material is not None and self._may_try(state.zone_id, now):
                 self._in_background(self.refresh(state.zone_id, now))
             valid_until = min(valid_until, now + self.timings.retry_interval)
         return _Cached(state.revision, material, valid_until)
-
-    def _material(self, state: SigningState, negative_ttl: int, now: float) -> SigningMaterial | None:
-        times = [stored.times for stored in state.zsks]
-        signing = schedule.signing_key(times, now)
-        if signing is None:
-            return None
-        zsk = state.zsks[signing]
-        rrset = self._dnskey_rrset(state, now)
-        key_set = key_set_id(rrset)
-        rrsigs = dns.rrset.RRset(state.apex, rrset.rdclass, dns.rdatatype.RRSIG, dns.rdatatype.DNSKEY)
-        rrsigs.update_ttl(rrset.ttl)
-        for ksk in state.ksks:
-            candidates = [
-                parse_rrsig(stored.rrsig)
-                for stored in state.signatures
-                if stored.key_set == key_set and stored.kms_arn == ksk.kms_arn
-            ]
-            best = usable_rrsig(candidates, now, rrset.ttl)
-            if best is not None:
-                rrsigs.add(best)
-        if not rrsigs:
-            return None
-        return SigningMaterial(rrset, rrsigs, negative_ttl, self._signer(state, zsk))
 
     def _signer(self, state: SigningState, zsk: StoredZsk) -> OnlineSigner:
         by_key = self._signers.setdefault(state.zone_id, {})
@@ -383,28 +403,6 @@ class ZoneSigningService:
                 state.apex, signing_key(zsk.key.private_key), zsk.key.key_tag, self.timings
             )
         return signer
-
-    def _dnskey_rrset(self, state: SigningState, now: float) -> dns.rrset.RRset:
-        times = [stored.times for stored in state.zsks]
-        published = [state.zsks[index].key.public_key for index in schedule.published(times, now)]
-        return dnskey_rrset(state.apex, published, state.ksks, self.timings.dnskey_ttl)
-
-    def _incomplete(self, state: SigningState, now: float) -> bool:
-        """Something the zone needs now is missing: a signing ZSK, a due successor, a KSK's signature."""
-        times = [stored.times for stored in state.zsks]
-        if schedule.signing_key(times, now) is None or now >= schedule.successor_due_at(times, self.timings):
-            return True
-        rrset = self._dnskey_rrset(state, now)
-        key_set = key_set_id(rrset)
-        for ksk in state.ksks:
-            candidates = [
-                parse_rrsig(stored.rrsig)
-                for stored in state.signatures
-                if stored.key_set == key_set and stored.kms_arn == ksk.kms_arn
-            ]
-            if usable_rrsig(candidates, now, rrset.ttl) is None:
-                return True
-        return False
 
     def _valid_until(self, state: SigningState, now: float) -> float:
         """When material built now must be built again: the next key change, the end of the signature

@@ -280,3 +280,32 @@ async def test_the_zsk_private_key_is_never_answered_or_logged(
     signing = await material(app, zone.zone_id)
     assert signing is not None and private.hex() not in repr(signing)
     assert "private_key" not in repr(signing.dnskey)
+
+
+async def test_maintenance_finds_zones_whose_horizon_is_short_or_whose_successor_is_due(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    zone = await signing_zone(app, client, "due.example")
+    await new_zone(client, "idle.example")
+    signing = app.state.zone_signing
+    now = time.time()
+    assert await signing.due_zones(now) == []
+    assert await signing.due_zones(now + DAY) == [zone.zone_id]  # a slot has gone by: one more signature due
+    await signing.refresh(zone.zone_id, now + DAY)
+    assert await signing.due_zones(now + DAY) == []
+    assert await signing.due_zones(now + 14 * DAY - 7200) == [zone.zone_id]  # the successor is due
+    await post(client, f"hostedzone/{zone.zone_id}/disable-dnssec")
+    assert await signing.due_zones(now + 14 * DAY) == []
+
+
+async def test_a_zone_that_signed_can_be_deleted_with_its_keys_and_signatures(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    zone = await signing_zone(app, client, "gone.example")
+    for path in (f"hostedzone/{zone.zone_id}/disable-dnssec", f"keysigningkey/{zone.zone_id}/ksk_one/deactivate"):
+        assert (await post(client, path)).status_code == 200
+    assert (await client.delete(f"/2013-04-01/keysigningkey/{zone.zone_id}/ksk_one")).status_code == 200
+    assert (await client.delete(f"/2013-04-01/hostedzone/{zone.zone_id}")).status_code == 200
+    async with app.state.zone_signing._sessionmaker() as session:
+        assert (await session.scalars(select(ZoneSigningKey.id))).all() == []
+        assert (await session.scalars(select(DnskeySignature.slot))).all() == []

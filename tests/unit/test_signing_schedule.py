@@ -122,7 +122,6 @@ def test_dnskey_signature_slots() -> None:
     now = 10 * DAY + 5 * 3600
     assert schedule.slot_start(now, PRODUCTION) == 10 * DAY
     assert schedule.horizon(now, PRODUCTION) == [(10 + index) * DAY for index in range(15)]
-    assert schedule.horizon(now, PRODUCTION, slots=2) == [10 * DAY, 11 * DAY]
     inception, expiration = schedule.ksk_signature_window(10 * DAY, PRODUCTION)
     assert (inception, expiration) == (10 * DAY - 3600, 12 * DAY)
     assert expiration - (schedule.slot_start(now, PRODUCTION) + PRODUCTION.ksk_slot) >= PRODUCTION.dnskey_ttl
