@@ -2,7 +2,7 @@
 #
 # BASE_IMAGE is any Debian-family image: python:3.11-slim (the default, from Docker Hub) brings its own
 # Python; a plain Debian 12 image (e.g. one built locally with debootstrap, see tests/container/smoke.sh) gets
-# python3 from Debian. PIP_INDEX_URL and PIP_CERT let the build reach a PyPI mirror.
+# python3 from Debian. PIP_INDEX_URL names a PyPI mirror; pip trusts the base image's CA certificates.
 ARG BASE_IMAGE=python:3.11-slim
 
 FROM ${BASE_IMAGE} AS python
@@ -16,7 +16,6 @@ RUN if ! command -v python3 >/dev/null; then \
 
 FROM python AS build
 ARG PIP_INDEX_URL=https://pypi.org/simple
-ARG PIP_CERT=
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_INDEX_URL=${PIP_INDEX_URL}
 RUN if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then \
         apt-get update && apt-get install -y --no-install-recommends python3-venv; \
@@ -26,7 +25,8 @@ RUN if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then \
 COPY pyproject.toml /src/
 RUN mkdir /src/app && touch /src/app/__init__.py /src/README.md \
     && python3 -m venv /opt/venv \
-    && /opt/venv/bin/pip install ${PIP_CERT:+--cert "$PIP_CERT"} /src \
+    && if [ -f /etc/ssl/certs/ca-certificates.crt ]; then export PIP_CERT=/etc/ssl/certs/ca-certificates.crt; fi \
+    && /opt/venv/bin/pip install /src \
     && /opt/venv/bin/pip uninstall -y route53-dnssec pip setuptools
 
 FROM python

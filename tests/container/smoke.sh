@@ -152,16 +152,12 @@ ensure_base() {
     log "base image $LOCAL_BASE built ($(docker image inspect --format '{{.Size}}' "$LOCAL_BASE" | numfmt --to=si)B)"
 }
 
-# Build arguments for images from this base: the host's package index, and its CA bundle for the local base.
+# Build arguments: the base, and the package index pip uses on this machine (compose reads the same variables).
 set_build_args() {
     local index=${PIP_INDEX_URL:-}
     [ -n "$index" ] || index=$("$PYTHON" -m pip config get global.index-url 2>/dev/null) || true
-    BUILD_ARGS=(--build-arg "BASE_IMAGE=$BASE_IMAGE" --build-arg "PIP_INDEX_URL=${index:-https://pypi.org/simple}")
-    export BASE_IMAGE PIP_INDEX_URL=${index:-https://pypi.org/simple} PIP_CERT=""
-    if [ "$BASE_IMAGE" = "$LOCAL_BASE" ]; then
-        PIP_CERT=/etc/ssl/certs/ca-certificates.crt
-        BUILD_ARGS+=(--build-arg "PIP_CERT=$PIP_CERT")
-    fi
+    export BASE_IMAGE PIP_INDEX_URL=${index:-https://pypi.org/simple}
+    BUILD_ARGS=(--build-arg "BASE_IMAGE=$BASE_IMAGE" --build-arg "PIP_INDEX_URL=$PIP_INDEX_URL")
 }
 
 # The build context, as the engine receives it, must hold the app and nothing it should not.
@@ -182,7 +178,7 @@ check_build_context() {
 
 build_image() {
     log "building $IMAGE from $BASE_IMAGE"
-    if ! docker build --network host "${BUILD_ARGS[@]}" --tag "$IMAGE" . >"$WORK/build.log" 2>&1; then
+    if ! docker build "${BUILD_ARGS[@]}" --tag "$IMAGE" . >"$WORK/build.log" 2>&1; then
         tail -n 30 "$WORK/build.log" >&2
         fail "docker build failed (its last lines are above)"
     fi
