@@ -104,7 +104,8 @@ class OnlineSigner:
             self.stats.hits += 1
             return cached.rrsig
         self.stats.misses += 1
-        rrsig, reuse_until = self._signature(rrset.name, rrset.rdtype, rrset.ttl, canonical_rdatas(rrset), now)
+        rdatas = canonical_rdatas(rrset, self.apex)
+        rrsig, reuse_until = self._signature(rrset.name, rrset.rdtype, rrset.ttl, rdatas, now)
         self._positive.put(key, _Signed(tuple(rrset), rrsig, reuse_until))
         return rrsig
 

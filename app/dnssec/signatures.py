@@ -97,9 +97,10 @@ def signed_owner(owner: dns.name.Name, labels: int) -> bytes:
     return canonical_wire(owner)
 
 
-def canonical_rdatas(rrset: dns.rrset.RRset) -> list[bytes]:
-    """Every RDATA in canonical form (RFC 4034 §6.2), in canonical order, duplicates dropped (§6.3)."""
-    return sorted({rdata.to_digestable() for rdata in rrset})
+def canonical_rdatas(rrset: dns.rrset.RRset, origin: dns.name.Name | None = None) -> list[bytes]:
+    """Every RDATA in canonical form (RFC 4034 §6.2), in canonical order, duplicates dropped (§6.3); relative
+    names inside them are taken as relative to ``origin``."""
+    return sorted({rdata.to_digestable(origin) for rdata in rrset})
 
 
 def signed_data(fields: RrsigFields, owner: dns.name.Name, rdatas: list[bytes]) -> bytes:

@@ -169,7 +169,9 @@ class KeyPlan:
 
 
 def plan_keys(state: SigningState, now: float, timings: Timings) -> KeyPlan:
-    """Make the first key or a successor when one is due (pure but for the key generation)."""
+    """Make the first key or a successor when one is due (pure but for the key generation). New times are
+    whole seconds, which the database stores exactly: a key published "now" is published when read back."""
+    now = float(math.floor(now))
     keys = [_Planned(stored.id, stored.key, stored.times) for stored in state.zsks]
     if not keys:
         new, times = generate_zsk(), schedule.first_key(now)

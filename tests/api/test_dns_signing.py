@@ -48,6 +48,7 @@ async def zone(app: FastAPI, client: httpx.AsyncClient) -> SignedZone:
         record("*.wild.example.com", "TXT", 60, '"wild"'),
         record("alias.example.com", "CNAME", 300, "www.example.com."),
         record("out.example.com", "CNAME", 300, "elsewhere.example.net."),
+        record("dangling.example.com", "CNAME", 300, "missing.example.com."),
         record("deep.ent.example.com", "A", 300, "192.0.2.3"),
         record("sub.example.com", "NS", 3600, "ns1.sub.example.com."),
         record("ns1.sub.example.com", "A", 3600, "192.0.2.53"),
@@ -122,6 +123,10 @@ async def test_cname_chains_sign_every_rrset(app: FastAPI, zone: SignedZone) -> 
     assert types_in(sections.answer) == ["CNAME", "RRSIG(CNAME)", "A", "RRSIG(A)"] and checked == 2
     sections, checked = await signed(app, zone, "out.example.com.", "A")
     assert types_in(sections.answer) == ["CNAME", "RRSIG(CNAME)"] and sections.authority == [] and checked == 1
+    sections, checked = await signed(app, zone, "dangling.example.com.", "A")  # into a missing name: a black lie
+    assert (sections.rcode, types_in(sections.answer)) == (dns.rcode.NOERROR, ["CNAME", "RRSIG(CNAME)"])
+    assert types_in(sections.authority) == ["SOA", "RRSIG(SOA)", "NSEC", "RRSIG(NSEC)"] and checked == 3
+    assert sections.authority[2].name == dns.name.from_text("missing.example.com.")
 
 
 async def test_dnskey_and_nsec_queries_are_answered_positively(app: FastAPI, zone: SignedZone) -> None:
