@@ -14,7 +14,7 @@ Type bitmaps (Route 53 publishes none; chosen so that validators accept every an
 The next name is ``\\000.<name>`` (RFC 9824 §3.1), lower-case so that validators that lower-case NSEC next
 names (RFC 4034 §6.2) and those that do not (RFC 6840 §5.1) check the same signature; at a delegation it is
 ``<first label>\\000.<parent>`` (RFC 9824 §3.4), which claims no name below the cut. A name too long for the
-extra label gets the next name of the same length instead (RFC 4471 §3.1).
+extra label gets the next name no longer than itself instead (RFC 4471 §3.1).
 """
 
 from collections.abc import Iterable
@@ -68,8 +68,8 @@ def _wire_length(labels: tuple[bytes, ...]) -> int:
 
 
 def _successor_of_same_length(name: dns.name.Name) -> dns.name.Name:
-    """The next name with the first label's last octet raised by one (names too long for another octet:
-    nothing can sort between them, RFC 4471 §3.1.2)."""
+    """For a name too long to grow: its first label with the trailing 0xFF octets dropped and the last octet
+    left raised by one. No name can sort between the two, as none can be longer (RFC 4471 §3.1.2)."""
     first, *rest = name.labels
     last = first.rstrip(b"\xff")
     if not last:

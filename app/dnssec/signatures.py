@@ -18,7 +18,8 @@ import dns.rdtypes.ANY.RRSIG
 import dns.rrset
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-ALGORITHM = 13  # ECDSAP256SHA256 (RFC 6605)
+from app.dnssec.records import ALGORITHM
+
 P256_OCTETS = 32
 _WILDCARD = b"*"
 

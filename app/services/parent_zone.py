@@ -21,7 +21,7 @@ import dns.rdtypes.ANY.NS
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.dnssec.records import FLAG_KSK
+from app.dnssec.records import ALGORITHM, FLAG_KSK
 from app.dnssec.zsk import dnskey_rdata
 from app.errors import HostedZonePartiallyDelegated, KeySigningKeyInParentDSRecord
 from app.records.names import parse_name
@@ -80,7 +80,7 @@ async def parent_records(session: AsyncSession, zone: ZoneRow) -> ParentRecords 
 def ds_names_key(ds: dns.rdtypes.ANY.DS.DS, zone_name: str, key: KeyRow) -> bool:
     """True when the DS record is the digest of this KSK's DNSKEY under the zone's name (RFC 4034 §5.1.4;
     any digest type dnspython computes: SHA-1, SHA-256, SHA-384)."""
-    if ds.key_tag != key.key_tag or ds.algorithm != 13:
+    if ds.key_tag != key.key_tag or ds.algorithm != ALGORITHM:
         return False
     dnskey = dnskey_rdata(FLAG_KSK, base64.b64decode(key.public_key))
     try:
