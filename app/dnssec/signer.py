@@ -66,7 +66,10 @@ class ZoneSigning(Protocol):
 
 @dataclass(frozen=True)
 class SignedSections:
+    """What the response carries besides its question and OPT (AA: ``authoritative``)."""
+
     rcode: dns.rcode.Rcode
+    authoritative: bool
     answer: list[dns.rrset.RRset]
     authority: list[dns.rrset.RRset]
     additional: list[dns.rrset.RRset]
@@ -86,12 +89,12 @@ def sign_response(
     """The sections of the answer to ``qname``/``qtype`` in a signing zone (module docstring)."""
     if qtype == RdataType.DNSKEY and qname == material.apex and answer.kind is Kind.NODATA:
         dnskey = [material.dnskey, material.dnskey_rrsigs] if dnssec_ok else [material.dnskey]
-        return SignedSections(dns.rcode.NOERROR, dnskey, [], [])
+        return SignedSections(dns.rcode.NOERROR, True, dnskey, [], [])
     if not dnssec_ok:
-        return SignedSections(answer.rcode, answer.answer, answer.authority, answer.additional)
+        return SignedSections(answer.rcode, answer.authoritative, answer.answer, answer.authority, answer.additional)
     signed = _signed(answer.answer, material, now)
     if answer.kind in _POSITIVE:
-        return SignedSections(answer.rcode, signed, answer.authority, answer.additional)
+        return SignedSections(answer.rcode, answer.authoritative, signed, answer.authority, answer.additional)
     if answer.kind is Kind.REFERRAL:
         authority = list(answer.authority)
         ds = [rrset for rrset in answer.authority if rrset.rdtype == RdataType.DS]
@@ -99,14 +102,14 @@ def sign_response(
             authority.append(material.sign(ds[0], now))
         else:
             authority.extend(material.deny(answer.name, answer.types, answer.kind, now))
-        return SignedSections(answer.rcode, signed, authority, answer.additional)
+        return SignedSections(answer.rcode, answer.authoritative, signed, authority, answer.additional)
     denial = material.deny(answer.name, answer.types, answer.kind, now)
     if qtype == RdataType.NSEC:
-        return SignedSections(dns.rcode.NOERROR, signed + denial, [], [])
+        return SignedSections(dns.rcode.NOERROR, answer.authoritative, signed + denial, [], [])
     authority = _signed(answer.authority, material, now)
     if qtype != RdataType.RRSIG:
         authority.extend(denial)
-    return SignedSections(dns.rcode.NOERROR, signed, authority, [])
+    return SignedSections(dns.rcode.NOERROR, answer.authoritative, signed, authority, [])
 
 
 def _signed(rrsets: list[dns.rrset.RRset], material: SigningMaterial, now: float) -> list[dns.rrset.RRset]:

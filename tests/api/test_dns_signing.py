@@ -70,6 +70,7 @@ async def signed(app: FastAPI, zone: SignedZone, qname: str, qtype: str) -> tupl
 async def test_positive_answers_are_signed(app: FastAPI, zone: SignedZone) -> None:
     sections, checked = await signed(app, zone, "WWW.Example.com.", "A")
     assert (sections.rcode, types_in(sections.answer), sections.authority) == (dns.rcode.NOERROR, ["A", "RRSIG(A)"], [])
+    assert sections.authoritative
     assert checked == 1
     rrsig = sections.answer[1][0]
     assert (rrsig.labels, rrsig.original_ttl, rrsig.signer) == (3, 300, dns.name.from_text("example.com."))
@@ -149,6 +150,7 @@ async def test_delegations_carry_a_signed_ds_or_the_nsec_that_denies_it(app: Fas
     assert types_in(sections.answer) == ["DS", "RRSIG(DS)"] and checked == 1
     sections, checked = await signed(app, zone, "host.sub.example.com.", "A")
     assert (sections.answer, types_in(sections.authority)) == ([], ["NS", "DS", "RRSIG(DS)"])
+    assert not sections.authoritative  # a referral
     assert types_in(sections.additional) == ["A"] and checked == 1
     sections, checked = await signed(app, zone, "host.insecure.example.com.", "A")
     assert types_in(sections.authority) == ["NS", "NSEC", "RRSIG(NSEC)"] and checked == 1
