@@ -215,6 +215,11 @@ def test_terraform_applies_imports_updates_plans_and_destroys_records_and_the_dn
     route53.change_resource_record_sets(
         HostedZoneId=parent_id, ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": legacy}]}
     )
+    # And one in the child zone, which only force_destroy will remove.
+    orphan = {"Name": f"orphan.signed.{parent}", "Type": "TXT", "TTL": 60, "ResourceRecords": [{"Value": '"x"'}]}
+    route53.change_resource_record_sets(
+        HostedZoneId=child_id, ChangeBatch={"Changes": [{"Action": "CREATE", "ResourceRecordSet": orphan}]}
+    )
     output, _ = terraform.run(
         "import", "import", "aws_route53_record.imported[0]", f"{parent_id}_legacy.{parent}_TXT_legacy", stage=2
     )
@@ -242,7 +247,11 @@ def test_terraform_applies_imports_updates_plans_and_destroys_records_and_the_dn
     assert "Destroy complete! Resources: 17 destroyed." in output
     # The provider deletes each record set as it listed it (names in Route 53's returned form).
     deleted = {change for batch in change_batches(log) for change in batch}
-    assert {("DELETE", f"{parent}.", "NS"), ("DELETE", f"\\052.{parent}.", "A")} <= deleted
+    assert {
+        ("DELETE", f"{parent}.", "NS"),
+        ("DELETE", f"\\052.{parent}.", "A"),
+        ("DELETE", f"orphan.signed.{parent}.", "TXT"),
+    } <= deleted
     assert error_messages(log) == [("InvalidChangeBatch", APEX_NS_KEPT)]
     for zone_id in (parent_id, child_id):
         assert error_of(route53.get_hosted_zone, Id=zone_id) == no_such_zone(zone_id)

@@ -38,8 +38,10 @@ resource "aws_route53_zone" "parent" {
   name = var.parent
 }
 
+# force_destroy: on destroy the provider deletes the records it does not manage, then the zone.
 resource "aws_route53_zone" "child" {
-  name = local.child
+  name          = local.child
+  force_destroy = true
 }
 
 resource "aws_route53_record" "www" {
