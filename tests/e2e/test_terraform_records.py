@@ -8,7 +8,7 @@ aws_route53_key_signing_key, aws_route53_hosted_zone_dnssec). What Terraform wro
 value for value, the change batches it sent are read from the provider's debug log, and a plan after the
 changes must find nothing to do: the provider's read-back matches what it wrote.
 
-The provider sleeps 10-30 s after every change before its first GetChange, whatever GetChange would say, so
+The provider sleeps 15 s after every change before its first GetChange, whatever GetChange would say, so
 one apply costs about 15 s per level of dependencies; every resource of a level is created in parallel.
 """
 
@@ -225,13 +225,22 @@ def test_terraform_applies_imports_updates_plans_and_destroys_records_and_the_dn
     )
     assert "Import successful!" in output
 
-    # Stage 2: one value change (UPSERT) and one type change (DELETE + CREATE in one batch); the plan must hold
-    # exactly those two updates, so every other record (the imported one too) read back as configured.
+    # Drift: the wildcard is deleted behind Terraform's back. Its read (ListResourceRecordSets from the name,
+    # maxitems 1) now finds the next record set instead, so Terraform must plan to create it again.
+    wildcard = next(record for record in record_sets(route53, parent_id) if record["Name"] == f"\\052.{parent}.")
+    route53.change_resource_record_sets(
+        HostedZoneId=parent_id, ChangeBatch={"Changes": [{"Action": "DELETE", "ResourceRecordSet": wildcard}]}
+    )
+
+    # Stage 2: one value change (UPSERT), one type change (DELETE + CREATE in one batch) and the lost wildcard;
+    # the plan must hold exactly those, so every other record (the imported one too) read back as configured.
     output, log = terraform.run("apply-2", "apply", "-auto-approve", "-parallelism=20", stage=2)
-    assert "Plan: 0 to add, 2 to change, 0 to destroy." in output
+    assert "Plan: 1 to add, 2 to change, 0 to destroy." in output
     assert "# aws_route53_record.www will be updated in-place" in output
     assert "# aws_route53_record.moved will be updated in-place" in output
+    assert "# aws_route53_record.wildcard will be created" in output
     assert sorted(change_batches(log)) == [
+        [("CREATE", f"\\052.{parent}", "A")],
         [("DELETE", f"moved.{parent}", "CNAME"), ("CREATE", f"moved.{parent}", "A")],
         [("UPSERT", f"www.{parent}", "A")],
     ]
