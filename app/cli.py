@@ -3,28 +3,26 @@
 import argparse
 import asyncio
 import logging
+import logging.config
 import socket
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
-from app.config import Settings
+from app.logs import LEVELS, log_start, logging_config, service_version
+from app.metrics_folder import multiprocess_metrics
 from app.migrations import migrate
+from app.preflight import check_store, load_settings
+
+SETTINGS_HELP = "Settings come from R53_* environment variables (README, section Settings)."
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="route53-dnssec", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="apply pending migrations, then serve")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8053)
-    serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--log-level", default="info")
-    commands.add_parser("migrate", help="apply pending migrations and exit")
-    args = parser.parse_args(argv)
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = Settings()
+    args = parser().parse_args(argv)
+    settings = load_settings()
+    log_config = logging_config(getattr(args, "log_level", "info"), settings.log_format)
+    logging.config.dictConfig(log_config)
+    check_store(settings)
     asyncio.run(migrate(settings))
     if args.command == "serve":
         config = uvicorn.Config(
@@ -34,9 +32,45 @@ def main(argv: list[str] | None = None) -> None:
             port=args.port,
             workers=args.workers,
             log_level=args.log_level,
-            access_log=False,
+            log_config=log_config,
+            access_log=False,  # app.access logs each request (app/api/telemetry.py)
         )
-        serve_forever(config)
+        log_start(settings, f"http://{args.host}:{args.port}", args.workers)
+        with multiprocess_metrics(args.workers):
+            serve_forever(config)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line; every option's help shows its default."""
+    formatter = argparse.ArgumentDefaultsHelpFormatter
+    root = argparse.ArgumentParser(prog="route53-dnssec", description=__doc__, epilog=SETTINGS_HELP)
+    root.add_argument("--version", action="version", version=f"%(prog)s {service_version()}")
+    commands = root.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser(
+        "serve",
+        help="apply pending migrations, then serve",
+        description="Apply pending migrations, then serve the Route 53 and KMS APIs on one HTTP port.",
+        epilog=SETTINGS_HELP,
+        formatter_class=formatter,
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8053, help="HTTP port of the Route 53 and KMS APIs")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes sharing the port (metrics are summed over them)"
+    )
+    serve.add_argument(
+        "--log-level",
+        default="info",
+        choices=LEVELS,
+        help="info logs one line per request; debug adds health probes and metrics scrapes",
+    )
+    commands.add_parser(
+        "migrate",
+        help="apply pending migrations and exit",
+        description="Apply pending migrations and exit.",
+        epilog=SETTINGS_HELP,
+    )
+    return root
 
 
 def serve_forever(config: uvicorn.Config) -> None:

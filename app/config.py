@@ -5,9 +5,20 @@ environment at import time.
 """
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+SUPPORTED_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
+URL_FORMS = "sqlite+aiosqlite:///<path> or postgresql+asyncpg://<user>@<host>:<port>/<database>"
+DRIVER_REWRITES = {
+    "postgres://": "postgresql+asyncpg://",
+    "postgresql://": "postgresql+asyncpg://",
+    "sqlite://": "sqlite+aiosqlite://",
+}
 
 
 class Settings(BaseSettings):
@@ -26,14 +37,22 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     max_record_sets_per_zone: int = 10_000
     batch_max_size: int = 256
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("database_url")
     @classmethod
     def _use_async_driver(cls, url: str) -> str:
-        """Rewrite plain PostgreSQL URLs to the asyncpg driver form."""
-        for prefix in ("postgres://", "postgresql://"):
+        """Rewrite plain PostgreSQL and SQLite URLs to their async driver form; refuse any other scheme."""
+        for prefix, driver in DRIVER_REWRITES.items():
             if url.startswith(prefix):
-                return "postgresql+asyncpg://" + url.removeprefix(prefix)
+                url = driver + url.removeprefix(prefix)
+        scheme = url.split("://", 1)[0]
+        if scheme not in SUPPORTED_SCHEMES:
+            raise ValueError(f"unknown scheme '{scheme}'; use {URL_FORMS}")
+        try:
+            make_url(url)
+        except (ArgumentError, ValueError) as error:
+            raise ValueError(f"not a database URL ({error}); use {URL_FORMS}") from error
         return url
 
     @field_validator("fault_concurrent_modification_rate")

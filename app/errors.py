@@ -2,7 +2,8 @@
 
 Route 53 errors render as an XML ``<ErrorResponse>`` (Route 53 API Reference, "Common Errors"); KMS errors
 render as JSON ``{"__type": code, "message": ...}`` (KMS API Reference, "Common Errors").
-The class name is the wire code; the status comes from the service model (400 where it gives none).
+The class name is the wire code unless the class sets ``code``; the status comes from the service model
+(400 where it gives none).
 
     Route53Error
     ├── InvalidInput, InvalidArgument, InvalidDomainName, InvalidVPCId, NoSuchDelegationSet,
@@ -15,12 +16,14 @@ The class name is the wire code; the status comes from the service model (400 wh
     ├── KeySigningKeyAlreadyExists, HostedZoneAlreadyExists, HealthCheckAlreadyExists,
     │   HealthCheckVersionMismatch                                                     (409)
     ├── ServiceUnavailable                                                             (503)
+    ├── OperationNotImplemented (wire code NotImplemented)                             (501)
     └── InternalFailure                                                                (500)
     KmsError
     ├── NotFoundException, DisabledException, KMSInvalidStateException, ValidationException,
     │   InvalidArnException, InvalidKeyUsageException, MalformedPolicyDocumentException,
     │   UnsupportedOperationException, AlreadyExistsException, KMSInvalidSignatureException,
     │   UnknownOperationException, SerializationException                               (400)
+    ├── KmsOperationNotImplemented (wire code NotImplemented)                           (501)
     └── KMSInternalException                                                            (500)
 """
 
@@ -36,11 +39,15 @@ class ServiceError(Exception):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls.code = cls.__name__
+        cls.code = cls.__dict__.get("code", cls.__name__)
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+def not_implemented_message(operation: str) -> str:
+    return f"{operation} is not implemented by this service."
 
 
 class Route53Error(ServiceError):
@@ -184,6 +191,17 @@ class ServiceUnavailable(Route53Error):
     sender_fault = False
 
 
+class OperationNotImplemented(Route53Error):
+    """An operation of the Route 53 API that this service does not serve; a 501 that SDKs do not retry."""
+
+    code = "NotImplemented"
+    status = 501
+    sender_fault = False
+
+    def __init__(self, operation: str) -> None:
+        super().__init__(not_implemented_message(operation))
+
+
 class InternalFailure(Route53Error):
     """An unexpected server fault; logged with its traceback."""
 
@@ -241,6 +259,17 @@ class UnknownOperationException(KmsError):
 
 class SerializationException(KmsError):
     """The request body is not a JSON object."""
+
+
+class KmsOperationNotImplemented(KmsError):
+    """An operation of the KMS API that this service does not serve; a 501 that SDKs do not retry."""
+
+    code = "NotImplemented"
+    status = 501
+    sender_fault = False
+
+    def __init__(self, operation: str) -> None:
+        super().__init__(not_implemented_message(operation))
 
 
 class KMSInternalException(KmsError):

@@ -9,22 +9,28 @@ from fastapi.responses import PlainTextResponse, Response
 from starlette.exceptions import HTTPException
 
 from app.api import dnssec as dnssec_routes
+from app.api import health_checks as health_check_routes
 from app.api import hosted_zones as hosted_zone_routes
 from app.api import kms as kms_routes
+from app.api import metrics as metrics_routes
 from app.api import record_sets as record_set_routes
-from app.api.xml_route import RequestIdMiddleware, error_response, request_id
+from app.api.telemetry import RequestTelemetryMiddleware
+from app.api.unimplemented import unrouted_response
+from app.api.xml_route import RequestIdMiddleware
 from app.config import Settings
 from app.db.session import create_engine, create_sessionmaker
-from app.errors import InvalidInput
 from app.kms.backend import build_kms_backend
 from app.kms.service import LocalKms
+from app.metrics import worker_exited
 from app.migrations import schema_is_current
 from app.services.changes import Changes
 from app.services.dnssec import Dnssec
+from app.services.health_checks import HealthChecks
 from app.services.hosted_zones import HostedZones
 from app.services.key_signing_keys import KeySigningKeys
 from app.services.record_sets import RecordSets
 from app.services.writer import ZoneWriter
+from app.services.zone_snapshots import ZoneSnapshots
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -40,17 +46,20 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.engine = engine
         app.state.local_kms = LocalKms(sessionmaker, settings)
         app.state.hosted_zones = HostedZones(sessionmaker, writer)
+        app.state.zone_snapshots = ZoneSnapshots(sessionmaker)
         app.state.record_sets = RecordSets(
             sessionmaker, writer, app.state.hosted_zones, settings.max_record_sets_per_zone
         )
         app.state.changes = Changes(sessionmaker, settings.change_propagation_seconds)
         app.state.key_signing_keys = KeySigningKeys(sessionmaker, writer, kms)
         app.state.dnssec = Dnssec(sessionmaker, writer, kms)
+        app.state.health_checks = HealthChecks(sessionmaker, settings.lock_timeout_ms)
         try:
             yield
         finally:
             await writer.stop()
             await engine.dispose()
+            worker_exited()
 
     app = FastAPI(
         title="route53-dnssec",
@@ -61,10 +70,13 @@ def create_app(settings: Settings) -> FastAPI:
         redirect_slashes=False,  # a trailing slash is a missing id (NoSuch…), never a redirect
     )
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestTelemetryMiddleware)
     app.include_router(hosted_zone_routes.router)
     app.include_router(record_set_routes.router)
     app.include_router(dnssec_routes.router)
+    app.include_router(health_check_routes.router)
     app.include_router(kms_routes.router)
+    app.include_router(metrics_routes.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:
@@ -82,11 +94,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def unknown_route(request: Request, error: HTTPException) -> Response:
-        """A path or method no operation serves: an XML error rather than Starlette's plain text."""
-        message = f"No operation serves {request.method} {request.url.path}."
-        response = error_response(InvalidInput(message), request_id(request))
-        response.status_code = error.status_code
-        return response
+        """A path or method no operation serves: an XML error rather than Starlette's plain text
+        (NotImplemented for an operation of the Route 53 API that has no route here)."""
+        return unrouted_response(request, error.status_code)
 
     return app
 

@@ -6,9 +6,11 @@ from fastapi import Request
 from app.config import Settings
 from app.services.changes import Changes
 from app.services.dnssec import Dnssec
+from app.services.health_checks import HealthChecks
 from app.services.hosted_zones import HostedZones
 from app.services.key_signing_keys import KeySigningKeys
 from app.services.record_sets import RecordSets
+from app.services.zone_snapshots import ZoneSnapshots
 
 
 def settings(request: Request) -> Settings:
@@ -38,6 +40,16 @@ def dnssec(request: Request) -> Dnssec:
 
 def record_sets(request: Request) -> RecordSets:
     value: RecordSets = request.app.state.record_sets
+    return value
+
+
+def health_checks(request: Request) -> HealthChecks:
+    value: HealthChecks = request.app.state.health_checks
+    return value
+
+
+def zone_snapshots(request: Request) -> ZoneSnapshots:
+    value: ZoneSnapshots = request.app.state.zone_snapshots
     return value
 
 

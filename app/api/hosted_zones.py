@@ -1,4 +1,5 @@
-"""Hosted-zone, tag, record-set and change routes (Route 53 API Reference, 2013-04-01)."""
+"""Hosted-zone, tag (hosted zones and health checks), record-set and change routes (Route 53 API Reference,
+2013-04-01)."""
 
 import re
 from functools import cache
@@ -10,6 +11,7 @@ from fastapi import APIRouter, Request
 from app.api import deps
 from app.api.xml_route import XmlResponse, XmlRoute, request_elements
 from app.errors import InvalidInput, InvalidVPCId, NoSuchDelegationSet
+from app.protocol import health_checks as health_check_shapes
 from app.protocol import route53 as wire
 from app.services.hosted_zones import CreateZone, ZonePage, name_servers, normalise_zone_name
 
@@ -186,7 +188,7 @@ async def get_change(Id: str, request: Request) -> XmlResponse:
     return XmlResponse("GetChangeResponse", {"ChangeInfo": wire.change_info(change, status)})
 
 
-def _hosted_zone_resource(resource_type: str, resource_id: str) -> None:
+def _resource_type(resource_type: str) -> None:
     if resource_type not in ("hostedzone", "healthcheck"):
         raise wire.validation_error(
             [
@@ -194,14 +196,24 @@ def _hosted_zone_resource(resource_type: str, resource_id: str) -> None:
                 "enum value set: [healthcheck, hostedzone]"
             ]
         )
+
+
+def _tag_resource(resource_type: str, resource_id: str) -> None:
+    _resource_type(resource_type)
     wire.check_members({"Id": resource_id}, (wire.Member("Id", "resourceId", max_length=64),))
-    if resource_type == "healthcheck":
-        raise InvalidInput("Health checks are not supported by this service.")
+
+
+def _resource_tag_set(resource_type: str, resource_id: str, tags: dict[str, str]) -> dict[str, Any]:
+    return {
+        "ResourceType": resource_type,
+        "ResourceId": resource_id,
+        "Tags": {"Tag": [{"Key": key, "Value": value} for key, value in tags.items()]},
+    }
 
 
 @router.post("/tags/{ResourceType}/{ResourceId}", name="ChangeTagsForResource")
 async def change_tags_for_resource(ResourceType: str, ResourceId: str, request: Request) -> XmlResponse:
-    _hosted_zone_resource(ResourceType, ResourceId)
+    _tag_resource(ResourceType, ResourceId)
     body = await request_elements(
         request,
         "ChangeTagsForResourceRequest",
@@ -214,22 +226,37 @@ async def change_tags_for_resource(ResourceType: str, ResourceId: str, request: 
     )
     if len(add) > 10 or len(remove) > 10:
         raise InvalidInput("You can add or remove at most 10 tags in one request.")
-    await deps.hosted_zones(request).change_tags(ResourceId, add, remove)
+    if ResourceType == "healthcheck":
+        await deps.health_checks(request).change_tags(ResourceId, add, remove)
+    else:
+        await deps.hosted_zones(request).change_tags(ResourceId, add, remove)
     return XmlResponse("ChangeTagsForResourceResponse", None)
 
 
 @router.get("/tags/{ResourceType}/{ResourceId}", name="ListTagsForResource")
 async def list_tags_for_resource(ResourceType: str, ResourceId: str, request: Request) -> XmlResponse:
-    _hosted_zone_resource(ResourceType, ResourceId)
-    tags = await deps.hosted_zones(request).tags(ResourceId)
-    content = {
-        "ResourceTagSet": {
-            "ResourceType": ResourceType,
-            "ResourceId": ResourceId,
-            "Tags": {"Tag": [{"Key": key, "Value": value} for key, value in tags.items()]},
-        }
-    }
+    _tag_resource(ResourceType, ResourceId)
+    if ResourceType == "healthcheck":
+        tags = (await deps.health_checks(request).tags([ResourceId]))[ResourceId]
+    else:
+        tags = await deps.hosted_zones(request).tags(ResourceId)
+    content = {"ResourceTagSet": _resource_tag_set(ResourceType, ResourceId, tags)}
     return XmlResponse("ListTagsForResourceResponse", content)
+
+
+@router.post("/tags/{ResourceType}", name="ListTagsForResources")
+async def list_tags_for_resources(ResourceType: str, request: Request) -> XmlResponse:
+    """Tags of up to 10 health checks or hosted zones, in the order asked (external-dns, octoDNS)."""
+    _resource_type(ResourceType)
+    allowed, nested = health_check_shapes.body_members("ListTagsForResourcesRequest")
+    body = await request_elements(request, "ListTagsForResourcesRequest", allowed, nested)
+    ids = health_check_shapes.resource_ids(body)
+    if ResourceType == "healthcheck":
+        tags = await deps.health_checks(request).tags(ids)
+    else:
+        tags = {resource_id: await deps.hosted_zones(request).tags(resource_id) for resource_id in ids}
+    sets = [_resource_tag_set(ResourceType, resource_id, tags[resource_id]) for resource_id in ids]
+    return XmlResponse("ListTagsForResourcesResponse", {"ResourceTagSets": {"ResourceTagSet": sets}})
 
 
 def _tags(element: Any) -> dict[str, str]:

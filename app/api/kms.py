@@ -8,12 +8,14 @@ import logging
 from fastapi import APIRouter, Request, Response
 
 from app.api.body import read_body
+from app.api.telemetry import UNKNOWN_OPERATION, label_error, label_request
+from app.api.unimplemented import kms_operations
 from app.api.xml_route import request_id
 from app.config import Settings
 from app.db.session import LockTimeout
 from app.errors import KmsError, KMSInternalException
 from app.kms.service import LocalKms
-from app.protocol.kms import CONTENT_TYPE, parse_request, render_error, render_result
+from app.protocol.kms import CONTENT_TYPE, parse_request, render_error, render_result, target_operation
 
 logger = logging.getLogger(__name__)
 router = APIRouter()
@@ -25,22 +27,28 @@ async def kms_operation(request: Request) -> Response:
     kms: LocalKms = request.app.state.local_kms
     settings: Settings = request.app.state.settings
     rid = request_id(request)
+    operation = target_operation(request.headers)
+    label_request(request, "kms", operation if operation in kms_operations() else UNKNOWN_OPERATION)
     try:
         kms_request = parse_request(
             request.headers,
             await read_body(request, settings.max_body_bytes),
             operations=kms.operations,
+            modeled=kms_operations(),
             default_region=settings.region,
             max_body_bytes=settings.max_body_bytes,
         )
         result = await kms.operations[kms_request.operation](kms_request.params, kms_request.region)
         status, body = 200, render_result(result)
     except KmsError as error:
+        label_error(request, error.code)
         status, body = error.status, render_error(error)
     except LockTimeout:
         logger.warning("KMS request %s timed out waiting for a database lock", rid)
+        label_error(request, KMSInternalException.code)
         status, body = 500, render_error(KMSInternalException("The request timed out. Retry the request."))
     except Exception:
         logger.exception("KMS request %s failed", rid)
+        label_error(request, KMSInternalException.code)
         status, body = 500, render_error(KMSInternalException("An internal error occurred."))
     return Response(body, status_code=status, media_type=CONTENT_TYPE)

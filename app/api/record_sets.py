@@ -8,8 +8,11 @@ from app.api.xml_route import XmlResponse, XmlRoute, request_elements
 from app.errors import InvalidInput
 from app.protocol import route53 as wire
 from app.protocol.record_sets import parse_change_batch, record_set
+from app.protocol.shapes import parse_structure, route53_operation_input
 from app.records.names import NameProblem, parse_name
 from app.records.values import RECORD_TYPES
+from app.services.hosted_zones import name_servers
+from app.services.zone_snapshots import test_dns_answer as test_answer
 
 router = APIRouter(prefix="/2013-04-01", route_class=XmlRoute)
 
@@ -73,3 +76,32 @@ async def list_resource_record_sets(Id: str, request: Request) -> XmlResponse:
         "MaxItems": str(limit),
     }
     return XmlResponse("ListResourceRecordSetsResponse", content)
+
+
+@router.get("/testdnsanswer", name="TestDNSAnswer")
+async def test_dns_answer(request: Request) -> XmlResponse:
+    """The answer of this service's DNS listener, like ``dig`` shows it; the resolver and client subnet
+    members are checked but do not change the answer (every client is a us-east-1 resolver)."""
+    shape = route53_operation_input("TestDNSAnswer")
+    sent = {member: request.query_params.get(shape.members[member].serialization["name"]) for member in shape.members}
+    problems: list[str] = []
+    members = parse_structure(
+        {k: v for k, v in sent.items() if v is not None}, shape, "TestDNSAnswerRequest", "", problems
+    )
+    if problems:
+        raise wire.validation_error(problems)
+    try:
+        qname = parse_name(members["RecordName"]).to_dns()
+    except NameProblem as problem:
+        raise InvalidInput(problem.message) from None
+    zone_id = members["HostedZoneId"]
+    answer = await test_answer(deps.zone_snapshots(request), zone_id, qname, members["RecordType"])
+    content = {
+        "Nameserver": name_servers(zone_id)[0],
+        "RecordName": members["RecordName"],
+        "RecordType": members["RecordType"],
+        "RecordData": {"RecordDataEntry": answer.record_data},
+        "ResponseCode": answer.response_code,
+        "Protocol": "UDP",
+    }
+    return XmlResponse("TestDNSAnswerResponse", content)

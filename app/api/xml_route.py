@@ -19,6 +19,7 @@ from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.body import read_body
+from app.api.telemetry import label_error, label_request
 from app.errors import InternalFailure, InvalidInput, Route53Error
 from app.protocol import route53 as wire
 from app.protocol.xml import XML_ILLEGAL, render
@@ -92,15 +93,18 @@ class XmlRoute(APIRoute):
 
         async def route_handler(request: Request) -> Response:
             rid = request_id(request)
+            label_request(request, "route53", operation)
             try:
                 refuse_unsafe_uri(request)
                 return await handler(request)
             except Route53Error as error:
                 if error.code not in modeled_codes(operation):
                     warnings.warn(f"{operation} raised {error.code}", UnmodeledErrorWarning, stacklevel=1)
+                label_error(request, error.code)
                 return error_response(error, rid)
             except Exception:
                 log.exception("%s failed (request %s)", operation, rid)
+                label_error(request, InternalFailure.code)
                 return error_response(InternalFailure("An internal error occurred. Retry the request."), rid)
 
         return route_handler

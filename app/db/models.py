@@ -1,12 +1,14 @@
-"""Route 53 tables: hosted zones, their record sets, tags and key-signing keys, and change records.
+"""Route 53 tables: hosted zones, their record sets, tags and key-signing keys, change records, and health
+checks with their tags and caller references.
 
 Change records have no foreign key to their zone: GetChange must answer for DeleteHostedZone's change after
-the zone is gone (Route 53 API Reference, GetChange).
+the zone is gone (Route 53 API Reference, GetChange). Health-check caller references likewise outlive their
+check: a reference used by a deleted check stays taken (Route 53 API Reference, CreateHealthCheck).
 """
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db.base import Base, UtcDateTime
@@ -26,6 +28,8 @@ class HostedZone(Base):
     serve_signature: Mapped[str] = mapped_column(String(32), default="NOT_SIGNING")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     record_set_count: Mapped[int] = mapped_column(server_default=text("2"))
+    # Goes up with every committed change to the zone, its record sets or its KSKs (DNS answers follow it).
+    revision: Mapped[int] = mapped_column(server_default=text("0"))
 
     tags: Mapped[list["HostedZoneTag"]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="HostedZoneTag.key", lazy="raise"
@@ -87,3 +91,36 @@ class Change(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime())
     comment: Mapped[str | None] = mapped_column(String(256))
+
+
+class HealthCheck(Base):
+    """A health check; ``config`` is its HealthCheckConfig as JSON, with AWS's defaults filled in, in model
+    member order (app.services.health_checks)."""
+
+    __tablename__ = "health_check"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    caller_reference: Mapped[str] = mapped_column(String(64))
+    config: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class HealthCheckTag(Base):
+    __tablename__ = "health_check_tag"
+
+    health_check_id: Mapped[str] = mapped_column(ForeignKey("health_check.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[str] = mapped_column(String(256))
+
+
+class HealthCheckCallerReference(Base):
+    """Every CallerReference a CreateHealthCheck used, kept after its check is deleted; the primary key is the
+    rule "one reference, one health check" under concurrent creates. ``config`` is the created configuration,
+    for telling a retry (same configuration) from a conflict."""
+
+    __tablename__ = "health_check_caller_reference"
+
+    caller_reference: Mapped[str] = mapped_column(String(64), primary_key=True)
+    health_check_id: Mapped[str] = mapped_column(String(64))
+    config: Mapped[str] = mapped_column(Text)

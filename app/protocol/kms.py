@@ -13,7 +13,7 @@ from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from app.errors import KmsError, SerializationException, UnknownOperationException
+from app.errors import KmsError, KmsOperationNotImplemented, SerializationException, UnknownOperationException
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
 TARGET_PREFIX = "TrentService."
@@ -36,16 +36,22 @@ def parse_request(
     body: bytes | None,
     *,
     operations: Container[str],
+    modeled: Container[str],
     default_region: str,
     max_body_bytes: int,
 ) -> KmsRequest:
     """Operation, members (blobs decoded to bytes) and region of a request; an empty body means ``{}``.
 
+    ``operations`` are the ones served; another operation of the KMS API (``modeled``) is NotImplemented,
+    anything else UnknownOperationException.
+
     ``headers`` is looked up by lower-case name (Starlette's ``Headers`` is case-insensitive).
     """
     target = headers.get("x-amz-target", "")
-    operation = target.removeprefix(TARGET_PREFIX)
-    if not target.startswith(TARGET_PREFIX) or operation not in operations:
+    operation = target_operation(headers)
+    if operation is None or operation not in operations:
+        if operation is not None and operation in modeled:
+            raise KmsOperationNotImplemented(operation)
         raise UnknownOperationException(f"The operation '{target}' is not supported by this KMS endpoint.")
     if body is None:
         raise SerializationException(f"The request body is larger than {max_body_bytes} bytes.")
@@ -62,6 +68,12 @@ def parse_request(
             params[name] = _decode_blob(name, params[name])
     match = CREDENTIAL_SCOPE.search(headers.get("authorization", ""))
     return KmsRequest(operation, params, match["region"] if match else default_region)
+
+
+def target_operation(headers: Mapping[str, str]) -> str | None:
+    """The operation ``X-Amz-Target`` names, or None when it is not a ``TrentService.`` target."""
+    target = headers.get("x-amz-target", "")
+    return target.removeprefix(TARGET_PREFIX) if target.startswith(TARGET_PREFIX) else None
 
 
 def _unstorable(value: Any) -> bool:

@@ -26,6 +26,14 @@ def route53_shape(name: str) -> Shape:
     return botocore.session.get_session().get_service_model("route53").shape_for(name)
 
 
+@cache
+def route53_operation_input(operation: str) -> StructureShape:
+    """The input shape of a route53 operation."""
+    shape = botocore.session.get_session().get_service_model("route53").operation_model(operation).input_shape
+    assert isinstance(shape, StructureShape)
+    return shape
+
+
 def model_path(member: str) -> str:
     """AWS's name for a member in validation messages: the first letter lower-cased (``TTL`` → ``tTL``)."""
     return member[:1].lower() + member[1:]

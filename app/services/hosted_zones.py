@@ -104,6 +104,7 @@ class CreateZone:
             serve_signature="NOT_SIGNING",
             created_at=ctx.now,
             record_set_count=0,
+            revision=0,
         )
         ctx.add_zone(zone)
         apex = apex_record_sets(zone.id, zone.name)

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.db.models import HealthCheck
 from app.records.batch import RequestedChange, Zone, apply_changes, lookups
 from app.records.names import parse_name
 from app.records.record_set import RecordSet
+from app.services.health_checks import no_such_health_check
 from app.services.hosted_zones import HostedZones, ZoneMaintenance
 from app.services.rows import RECORD_SET_TABLE, ZoneRow, record_set_of_row
 from app.services.views import ChangeView
@@ -69,7 +71,24 @@ class RecordSets:
         self._max_record_sets = max_record_sets
 
     async def change(self, zone_id: str, comment: str | None, changes: list[RequestedChange]) -> ChangeView:
+        """NoSuchHealthCheck for a health check that does not exist, then the batch under the zone lock. A
+        check deleted later leaves its id in the record set, as on AWS (DeleteHealthCheck is not blocked)."""
+        await self._check_health_checks(changes)
         return await self._writer.submit(ChangeRecordSets(zone_id, comment, changes, self._max_record_sets))
+
+    async def _check_health_checks(self, changes: list[RequestedChange]) -> None:
+        wanted = [
+            change.record_set.health_check_id
+            for change in changes
+            if change.action != "DELETE" and change.record_set is not None and change.record_set.health_check_id
+        ]
+        if not wanted:
+            return
+        async with self._sessionmaker() as session:
+            found = set(await session.scalars(select(HealthCheck.id).where(HealthCheck.id.in_(wanted))))
+        missing = next((check_id for check_id in wanted if check_id not in found), None)
+        if missing is not None:
+            raise no_such_health_check(missing)
 
     async def list(
         self, zone_id: str, start: tuple[str, str | None, str | None] | None, max_items: int

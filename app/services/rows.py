@@ -53,6 +53,7 @@ class ZoneRow:
     serve_signature: str
     created_at: datetime
     record_set_count: int
+    revision: int
     keys: list[KeyRow] = field(default_factory=list)
 
     @property

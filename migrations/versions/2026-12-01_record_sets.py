@@ -1,7 +1,8 @@
-"""record sets
+"""record sets and health checks
 
-The resource_record_set table, each zone's record-set count, and the apex SOA and NS of every existing zone,
-which until now were derived on the fly.
+The resource_record_set table, each zone's record-set count and revision, and the apex SOA and NS of every
+existing zone, which until now were derived on the fly; health_check, its tags, and the caller references
+CreateHealthCheck used.
 
 Revision ID: 044d68ce0273
 Revises: 58b7851bbd95
@@ -69,6 +70,37 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("hosted_zone", schema=None) as batch_op:
         batch_op.add_column(sa.Column("record_set_count", sa.Integer(), server_default=sa.text("2"), nullable=False))
+        batch_op.add_column(sa.Column("revision", sa.Integer(), server_default=sa.text("0"), nullable=False))
+
+    op.create_table(
+        "health_check",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("caller_reference", sa.String(length=64), nullable=False),
+        sa.Column("config", sa.Text(), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_health_check")),
+    )
+    op.create_table(
+        "health_check_caller_reference",
+        sa.Column("caller_reference", sa.String(length=64), nullable=False),
+        sa.Column("health_check_id", sa.String(length=64), nullable=False),
+        sa.Column("config", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("caller_reference", name=op.f("pk_health_check_caller_reference")),
+    )
+    op.create_table(
+        "health_check_tag",
+        sa.Column("health_check_id", sa.String(length=64), nullable=False),
+        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("value", sa.String(length=256), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["health_check_id"],
+            ["health_check.id"],
+            name=op.f("fk_health_check_tag_health_check_id_health_check"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("health_check_id", "key", name=op.f("pk_health_check_tag")),
+    )
 
     zones = op.get_bind().execute(sa.text("SELECT id, name FROM hosted_zone")).all()
     rows = []
@@ -94,7 +126,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Downgrade schema."""
+    op.drop_table("health_check_tag")
+    op.drop_table("health_check_caller_reference")
+    op.drop_table("health_check")
     with op.batch_alter_table("hosted_zone", schema=None) as batch_op:
+        batch_op.drop_column("revision")
         batch_op.drop_column("record_set_count")
 
     op.drop_table("resource_record_set")

@@ -485,3 +485,22 @@ def test_missing_zone(route53: Any) -> None:
         404,
         "No hosted zone found with ID: ZNOSUCHZONE",
     )
+
+
+def test_health_check_ids_must_exist_and_may_dangle_after_delete(route53: Any, zone: tuple[str, str]) -> None:
+    zone_id, name = zone
+    missing = "00000000-0000-4000-8000-000000000000"
+    record = rrset(f"hc.{name}", "A", "192.0.2.1", SetIdentifier="p", Failover="PRIMARY", HealthCheckId=missing)
+    assert refused(route53, zone_id, ("CREATE", record)) == (
+        "NoSuchHealthCheck",
+        404,
+        f"A health check with id {missing} does not exist.",
+    )
+    check = route53.create_health_check(
+        CallerReference=uuid.uuid4().hex, HealthCheckConfig={"Type": "HTTP", "IPAddress": "8.8.8.8"}
+    )["HealthCheck"]["Id"]
+    record["HealthCheckId"] = check
+    change(route53, zone_id, ("CREATE", record))
+    route53.delete_health_check(HealthCheckId=check)
+    assert user_record_sets(route53, zone_id) == [{**record, "Name": f"hc.{name}."}]
+    change(route53, zone_id, ("DELETE", record))

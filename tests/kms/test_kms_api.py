@@ -503,9 +503,12 @@ def test_key_rotation_is_never_enabled(kms: KMSClient) -> None:
         ("Sign", b'{"KeyId": "k", "Message": "%%%", "SigningAlgorithm": "ECDSA_SHA_256"}', 400, {
             "__type": "SerializationException", "message": "The value of 'Message' is not valid base64.",
         }),
-        ("Decrypt", b"{}", 400, {
+        ("Decrypt", b"{}", 501, {
+            "__type": "NotImplemented", "message": "Decrypt is not implemented by this service.",
+        }),
+        ("Decipher", b"{}", 400, {
             "__type": "UnknownOperationException",
-            "message": "The operation 'TrentService.Decrypt' is not supported by this KMS endpoint.",
+            "message": "The operation 'TrentService.Decipher' is not supported by this KMS endpoint.",
         }),
         ("ListKeys", b"{" + b" " * 1_100_000 + b"}", 400, {
             "__type": "SerializationException", "message": "The request body is larger than 1048576 bytes.",

@@ -5,7 +5,7 @@ import botocore.session
 import pytest
 
 from app import errors
-from app.api import dnssec, hosted_zones, record_sets
+from app.api import dnssec, health_checks, hosted_zones, record_sets
 from app.api.xml_route import XmlRoute, modeled_codes
 
 MODEL = botocore.session.get_session().get_service_model("route53")
@@ -32,9 +32,10 @@ def test_common_server_errors_are_receiver_faults() -> None:
 
 
 def test_every_route_names_a_modeled_operation() -> None:
-    routers = (hosted_zones.router, dnssec.router, record_sets.router)
+    routers = (hosted_zones.router, dnssec.router, record_sets.router, health_checks.router)
     routes = [route for router in routers for route in router.routes if isinstance(route, XmlRoute)]
-    assert {"CreateKeySigningKey", "ChangeResourceRecordSets", "ListResourceRecordSets"} <= {r.name for r in routes}
+    names = {route.name for route in routes}
+    assert {"CreateKeySigningKey", "ChangeResourceRecordSets", "CreateHealthCheck", "ListTagsForResources"} <= names
     for route in routes:
         assert route.name in MODEL.operation_names
         assert "InvalidInput" in modeled_codes(route.name)
