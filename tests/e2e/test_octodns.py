@@ -19,9 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
 import xmltodict
-from botocore.exceptions import ClientError
 
 ZONE = "octodns.example.com."
 FILES = Path(__file__).resolve().parent / "octodns"
@@ -132,18 +130,6 @@ def run_sync(folder: Path, endpoint: str, version: str) -> Sync:
     return Sync(operations, bodies, result.stderr)
 
 
-@pytest.fixture
-def health_checks_served(route53: Any) -> None:
-    """octoDNS lists health checks on every sync that creates a record; it cannot run without them."""
-    try:
-        route53.list_health_checks()
-    except ClientError as error:
-        if error.response["Error"]["Message"] == "No operation serves GET /2013-04-01/healthcheck.":
-            pytest.skip("ListHealthChecks is not served by this build; octoDNS lists health checks on every sync")
-        raise
-
-
-@pytest.mark.usefixtures("health_checks_served")
 def test_octodns_sync_creates_reads_back_edits_and_garbage_collects_health_checks(
     live_server: Any, route53: Any, tmp_path: Path
 ) -> None:
