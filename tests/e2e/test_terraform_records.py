@@ -40,7 +40,12 @@ disable_checkpoint = true
 DKIM = "".join("abcdefghijklmnopqrstuvwxyz0123456789"[i % 36] for i in range(300))
 APEX_NS_KEPT = "[A HostedZone must contain at least one NS record for the zone itself.]"
 
-pytestmark = pytest.mark.skipif(TERRAFORM is None, reason="terraform is not on PATH")
+pytestmark = [
+    pytest.mark.skipif(TERRAFORM is None, reason="terraform is not on PATH"),
+    # Terraform sees only the HTTP API, which the SQLite run covers; its 15 s waits per change would add
+    # five minutes to the PostgreSQL run for nothing the boto3 tests there do not already check.
+    pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")), reason="run once, on the SQLite pass"),
+]
 
 
 class Terraform:
