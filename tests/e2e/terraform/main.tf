@@ -187,12 +187,15 @@ resource "aws_route53_record" "delegation" {
   records = aws_route53_zone.child.name_servers
 }
 
+# The DS goes into the parent once the child signs and comes out before it stops: Route 53 refuses to disable
+# signing while the parent holds a DS for the zone's key (KeySigningKeyInParentDSRecord).
 resource "aws_route53_record" "ds" {
-  zone_id = aws_route53_zone.parent.zone_id
-  name    = local.child
-  type    = "DS"
-  ttl     = 3600
-  records = [aws_route53_key_signing_key.child.ds_record]
+  depends_on = [aws_route53_hosted_zone_dnssec.child]
+  zone_id    = aws_route53_zone.parent.zone_id
+  name       = local.child
+  type       = "DS"
+  ttl        = 3600
+  records    = [aws_route53_key_signing_key.child.ds_record]
 }
 
 output "parent_zone_id" { value = aws_route53_zone.parent.zone_id }
