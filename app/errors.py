@@ -20,7 +20,7 @@ The class name is the wire code; the status comes from the service model (400 wh
     ├── NotFoundException, DisabledException, KMSInvalidStateException, ValidationException,
     │   InvalidArnException, InvalidKeyUsageException, MalformedPolicyDocumentException,
     │   UnsupportedOperationException, AlreadyExistsException, KMSInvalidSignatureException,
-    │   UnknownOperationException, SerializationException                               (400)
+    │   UnknownOperationException, SerializationException, LimitExceededException       (400)
     └── KMSInternalException                                                            (500)
 """
 
@@ -241,6 +241,10 @@ class UnknownOperationException(KmsError):
 
 class SerializationException(KmsError):
     """The request body is not a JSON object."""
+
+
+class LimitExceededException(KmsError):
+    """A quota is exceeded, e.g. a key policy larger than 32 KB (KMS API Reference, PutKeyPolicy)."""
 
 
 class KMSInternalException(KmsError):
