@@ -3,15 +3,13 @@
 import argparse
 import asyncio
 import logging
-import socket
-
-import uvicorn
-from uvicorn.supervisors import Multiprocess
 
 from app.config import Settings
 from app.migrations import migrate
+from app.server import run as server
 
 
+@server.exits_quietly_on_ctrl_c
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="route53-dnssec", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -27,7 +25,8 @@ def main(argv: list[str] | None = None) -> None:
     settings = Settings()
     asyncio.run(migrate(settings))
     if args.command == "serve":
-        config = uvicorn.Config(
+        config = server.service_config(
+            settings,
             "app.main:create_app_from_environment",
             factory=True,
             host=args.host,
@@ -36,24 +35,4 @@ def main(argv: list[str] | None = None) -> None:
             log_level=args.log_level,
             access_log=False,
         )
-        serve_forever(config)
-
-
-def serve_forever(config: uvicorn.Config) -> None:
-    """Serve with one worker, or with several sharing one listening socket.
-
-    uvicorn binds that shared socket without ``IPPROTO_TCP``, so asyncio does not set ``TCP_NODELAY`` on its
-    connections and every keep-alive response waits ~40 ms for a delayed ACK (Kludex/uvicorn#3149). The
-    socket is bound here instead, with the protocol named.
-    """
-    if config.workers == 1:
-        uvicorn.Server(config).run()
-        return
-    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((config.host, config.port))
-    listener.set_inheritable(True)
-    log = logging.getLogger("uvicorn.error")
-    log.info("Serving on %s:%d with %d workers", config.host, config.port, config.workers)
-    Multiprocess(config, sockets=[listener]).run()
+        server.serve(config)

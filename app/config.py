@@ -25,6 +25,12 @@ class Settings(BaseSettings):
     kms_region: str = "us-east-1"
     max_body_bytes: int = 64 * 1024
     batch_max_size: int = 256
+    header_timeout_seconds: float = 10.0
+    body_timeout_seconds: float = 30.0
+    max_header_bytes: int = 16 * 1024
+    max_connections: int = 1000
+    shutdown_timeout_seconds: float = 10.0
+    database_timeout_seconds: float = 5.0
 
     @field_validator("database_url")
     @classmethod
@@ -41,6 +47,20 @@ class Settings(BaseSettings):
         if not 0.0 <= rate <= 1.0:
             raise ValueError("must be between 0 and 1")
         return rate
+
+    @field_validator(
+        "header_timeout_seconds",
+        "body_timeout_seconds",
+        "max_header_bytes",
+        "max_connections",
+        "shutdown_timeout_seconds",
+        "database_timeout_seconds",
+    )
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("must be greater than 0")
+        return value
 
     @property
     def is_sqlite(self) -> bool:

@@ -2,7 +2,8 @@
 
 Route 53 errors render as an XML ``<ErrorResponse>`` (Route 53 API Reference, "Common Errors"); KMS errors
 render as JSON ``{"__type": code, "message": ...}`` (KMS API Reference, "Common Errors").
-The class name is the wire code; the status comes from the service model (400 where it gives none).
+The class name is the wire code (unless the class names another ``code``); the status comes from the service
+model (400 where it gives none).
 
     Route53Error
     ├── InvalidInput, InvalidArgument, InvalidDomainName, InvalidVPCId, NoSuchDelegationSet,
@@ -21,7 +22,8 @@ The class name is the wire code; the status comes from the service model (400 wh
     │   InvalidArnException, InvalidKeyUsageException, MalformedPolicyDocumentException,
     │   UnsupportedOperationException, AlreadyExistsException, KMSInvalidSignatureException,
     │   UnknownOperationException, SerializationException, LimitExceededException       (400)
-    └── KMSInternalException                                                            (500)
+    ├── KMSInternalException                                                            (500)
+    └── KmsServiceUnavailable ("ServiceUnavailable")                                    (503)
 """
 
 from typing import Any, ClassVar
@@ -36,7 +38,7 @@ class ServiceError(Exception):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls.code = cls.__name__
+        cls.code = cls.__dict__.get("code", cls.__name__)
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -177,8 +179,8 @@ class HealthCheckVersionMismatch(Route53Error):
 
 
 class ServiceUnavailable(Route53Error):
-    """CreateHostedZone could not get the database lock in time (it models neither ConcurrentModification nor
-    PriorRequestNotComplete); a 5xx, so SDKs retry it."""
+    """A read while the database is unreachable, or CreateHostedZone without the database lock in time (it models
+    neither ConcurrentModification nor PriorRequestNotComplete); a 5xx, so SDKs retry it."""
 
     status = 503
     sender_fault = False
@@ -251,4 +253,12 @@ class KMSInternalException(KmsError):
     """An unexpected server fault in the KMS API."""
 
     status = 500
+    sender_fault = False
+
+
+class KmsServiceUnavailable(KmsError):
+    """A KMS read while the database is unreachable; a 503, so SDKs retry it."""
+
+    code = "ServiceUnavailable"
+    status = 503
     sender_fault = False

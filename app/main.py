@@ -13,16 +13,19 @@ from app.api import hosted_zones as hosted_zone_routes
 from app.api import kms as kms_routes
 from app.api.xml_route import RequestIdMiddleware, error_response, request_id
 from app.config import Settings
+from app.db.readiness import ReadinessProbe
 from app.db.session import create_engine, create_sessionmaker
 from app.errors import InvalidInput
 from app.kms.backend import build_kms_backend
 from app.kms.service import LocalKms
-from app.migrations import schema_is_current
+from app.server.run import WRITER_DRAIN_SHARE
 from app.services.changes import Changes
 from app.services.dnssec import Dnssec
 from app.services.hosted_zones import HostedZones
 from app.services.key_signing_keys import KeySigningKeys
 from app.services.writer import ZoneWriter
+
+READINESS_TIMEOUT_SECONDS = 2.0
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -36,6 +39,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.settings = settings
         app.state.writer = writer
         app.state.engine = engine
+        app.state.readiness = ReadinessProbe(engine, READINESS_TIMEOUT_SECONDS)
         app.state.local_kms = LocalKms(sessionmaker, settings)
         app.state.hosted_zones = HostedZones(sessionmaker, writer)
         app.state.changes = Changes(sessionmaker, settings.change_propagation_seconds)
@@ -44,7 +48,8 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
-            await writer.stop()
+            await app.state.readiness.close()
+            await writer.stop(drain_timeout=settings.shutdown_timeout_seconds * WRITER_DRAIN_SHARE)
             await engine.dispose()
 
     app = FastAPI(
@@ -67,11 +72,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz(request: Request) -> Response:
-        """Readiness: the database answers and its schema is at the newest migration."""
-        try:
-            ready = await schema_is_current(request.app.state.engine)
-        except Exception:
-            ready = False
+        """Readiness: the database answers and its schema is at the newest migration (503 within 2 s otherwise)."""
+        ready = await request.app.state.readiness.ready()
         return PlainTextResponse("ready" if ready else "not ready", status_code=200 if ready else 503)
 
     @app.exception_handler(HTTPException)

@@ -110,6 +110,19 @@ class LocalKms:
             "TagResource": self.tag_resource,
             "UntagResource": self.untag_resource,
         }
+        self.read_operations = frozenset(
+            {
+                "DescribeKey",
+                "GetPublicKey",
+                "Sign",
+                "Verify",
+                "GetKeyPolicy",
+                "ListKeys",
+                "ListAliases",
+                "GetKeyRotationStatus",
+                "ListResourceTags",
+            }
+        )
 
     async def create_key(self, params: dict[str, Any], region: str) -> dict[str, Any]:
         """CreateKey: ``KeySpec`` or the deprecated ``CustomerMasterKeySpec`` (Terraform sends the latter)."""
