@@ -2,21 +2,18 @@
 
 import argparse
 import asyncio
-import logging
 import logging.config
-import socket
-
-import uvicorn
-from uvicorn.supervisors import Multiprocess
 
 from app.logs import LEVELS, log_start, logging_config, service_version
 from app.metrics_folder import multiprocess_metrics
 from app.migrations import migrate
 from app.preflight import check_store, load_settings
+from app.server import run as server
 
 SETTINGS_HELP = "Settings come from R53_* environment variables (README, section Settings)."
 
 
+@server.exits_quietly_on_ctrl_c
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     settings = load_settings()
@@ -25,7 +22,8 @@ def main(argv: list[str] | None = None) -> None:
     check_store(settings)
     asyncio.run(migrate(settings))
     if args.command == "serve":
-        config = uvicorn.Config(
+        config = server.service_config(
+            settings,
             "app.main:create_app_from_environment",
             factory=True,
             host=args.host,
@@ -37,7 +35,7 @@ def main(argv: list[str] | None = None) -> None:
         )
         log_start(settings, f"http://{args.host}:{args.port}", args.workers)
         with multiprocess_metrics(args.workers):
-            serve_forever(config)
+            server.serve(config)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -71,23 +69,3 @@ def parser() -> argparse.ArgumentParser:
         epilog=SETTINGS_HELP,
     )
     return root
-
-
-def serve_forever(config: uvicorn.Config) -> None:
-    """Serve with one worker, or with several sharing one listening socket.
-
-    uvicorn binds that shared socket without ``IPPROTO_TCP``, so asyncio does not set ``TCP_NODELAY`` on its
-    connections and every keep-alive response waits ~40 ms for a delayed ACK (Kludex/uvicorn#3149). The
-    socket is bound here instead, with the protocol named.
-    """
-    if config.workers == 1:
-        uvicorn.Server(config).run()
-        return
-    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((config.host, config.port))
-    listener.set_inheritable(True)
-    log = logging.getLogger("uvicorn.error")
-    log.info("Serving on %s:%d with %d workers", config.host, config.port, config.workers)
-    Multiprocess(config, sockets=[listener]).run()

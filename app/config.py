@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     batch_max_size: int = 256
     log_format: Literal["text", "json"] = "text"
     zsk_rollover_seconds: int = DEFAULT_ZSK_ROLLOVER_SECONDS
+    header_timeout_seconds: float = 10.0
+    body_timeout_seconds: float = 30.0
+    max_header_bytes: int = 16 * 1024
+    max_connections: int = 1000
+    shutdown_timeout_seconds: float = 10.0
+    database_timeout_seconds: float = 5.0
 
     @field_validator("database_url")
     @classmethod
@@ -77,6 +83,20 @@ class Settings(BaseSettings):
     def signing_timings(self) -> Timings:
         """The key schedule's durations (``app.dnssec.schedule``)."""
         return Timings.for_rollover(self.zsk_rollover_seconds)
+
+    @field_validator(
+        "header_timeout_seconds",
+        "body_timeout_seconds",
+        "max_header_bytes",
+        "max_connections",
+        "shutdown_timeout_seconds",
+        "database_timeout_seconds",
+    )
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("must be greater than 0")
+        return value
 
     @property
     def is_sqlite(self) -> bool:

@@ -23,9 +23,10 @@ The class name is the wire code unless the class sets ``code``; the status comes
     ├── NotFoundException, DisabledException, KMSInvalidStateException, ValidationException,
     │   InvalidArnException, InvalidKeyUsageException, MalformedPolicyDocumentException,
     │   UnsupportedOperationException, AlreadyExistsException, KMSInvalidSignatureException,
-    │   UnknownOperationException, SerializationException                               (400)
+    │   UnknownOperationException, SerializationException, LimitExceededException       (400)
     ├── KmsOperationNotImplemented (wire code NotImplemented)                           (501)
-    └── KMSInternalException                                                            (500)
+    ├── KMSInternalException                                                            (500)
+    └── KmsServiceUnavailable ("ServiceUnavailable")                                    (503)
 """
 
 from typing import Any, ClassVar
@@ -193,8 +194,8 @@ class HealthCheckVersionMismatch(Route53Error):
 
 
 class ServiceUnavailable(Route53Error):
-    """CreateHostedZone could not get the database lock in time (it models neither ConcurrentModification nor
-    PriorRequestNotComplete); a 5xx, so SDKs retry it."""
+    """A read while the database is unreachable, or CreateHostedZone without the database lock in time (it models
+    neither ConcurrentModification nor PriorRequestNotComplete); a 5xx, so SDKs retry it."""
 
     status = 503
     sender_fault = False
@@ -281,8 +282,20 @@ class KmsOperationNotImplemented(KmsError):
         super().__init__(not_implemented_message(operation))
 
 
+class LimitExceededException(KmsError):
+    """A quota is exceeded, e.g. a key policy larger than 32 KB (KMS API Reference, PutKeyPolicy)."""
+
+
 class KMSInternalException(KmsError):
     """An unexpected server fault in the KMS API."""
 
     status = 500
+    sender_fault = False
+
+
+class KmsServiceUnavailable(KmsError):
+    """A KMS read while the database is unreachable; a 503, so SDKs retry it."""
+
+    code = "ServiceUnavailable"
+    status = 503
     sender_fault = False

@@ -18,11 +18,12 @@ from app.api.telemetry import RequestTelemetryMiddleware
 from app.api.unimplemented import unrouted_response
 from app.api.xml_route import RequestIdMiddleware
 from app.config import Settings
+from app.db.readiness import ReadinessProbe
 from app.db.session import create_engine, create_sessionmaker
 from app.kms.backend import build_kms_backend
 from app.kms.service import LocalKms
 from app.metrics import worker_exited
-from app.migrations import schema_is_current
+from app.server.run import WRITER_DRAIN_SHARE
 from app.services.changes import Changes
 from app.services.dnssec import Dnssec
 from app.services.health_checks import HealthChecks
@@ -32,6 +33,8 @@ from app.services.record_sets import RecordSets
 from app.services.writer import ZoneWriter
 from app.services.zone_signing import ZoneSigningService
 from app.services.zone_snapshots import ZoneSnapshots
+
+READINESS_TIMEOUT_SECONDS = 2.0
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -45,6 +48,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.settings = settings
         app.state.writer = writer
         app.state.engine = engine
+        app.state.readiness = ReadinessProbe(engine, READINESS_TIMEOUT_SECONDS)
         app.state.local_kms = LocalKms(sessionmaker, settings)
         app.state.hosted_zones = HostedZones(sessionmaker, writer)
         app.state.zone_snapshots = ZoneSnapshots(sessionmaker)
@@ -62,7 +66,8 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             await zone_signing.stop()
-            await writer.stop()
+            await app.state.readiness.close()
+            await writer.stop(drain_timeout=settings.shutdown_timeout_seconds * WRITER_DRAIN_SHARE)
             await engine.dispose()
             worker_exited()
 
@@ -90,11 +95,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz(request: Request) -> Response:
-        """Readiness: the database answers and its schema is at the newest migration."""
-        try:
-            ready = await schema_is_current(request.app.state.engine)
-        except Exception:
-            ready = False
+        """Readiness: the database answers and its schema is at the newest migration (503 within 2 s otherwise)."""
+        ready = await request.app.state.readiness.ready()
         return PlainTextResponse("ready" if ready else "not ready", status_code=200 if ready else 503)
 
     @app.exception_handler(HTTPException)

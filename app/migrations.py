@@ -5,6 +5,7 @@ the SQLite database (Alembic cookbook, "Programmatic API use (connection sharing
 """
 
 import fcntl
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -17,7 +18,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
-from app.db.session import create_engine
+from app.db.session import create_engine, create_private_file
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATION_LOCK_ID = 0x52353344  # "R53D": pg_advisory_lock key shared by every replica
@@ -64,13 +65,17 @@ def _sqlite_file_lock(settings: Settings) -> Iterator[None]:
     if path is None:
         yield
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".migrate-lock"), "w") as lock:
+    lock_path = path.with_name(path.name + ".migrate-lock")
+    create_private_file(lock_path)
+    lock = os.open(lock_path, os.O_RDONLY)
+    try:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+    finally:
+        os.close(lock)
 
 
 async def schema_is_current(engine: AsyncEngine) -> bool:

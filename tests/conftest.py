@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -120,10 +120,18 @@ def free_port() -> int:
 class LiveServer:
     """``python -m app serve`` on a loopback port, as users run it."""
 
-    def __init__(self, database_url: str, folder: Path, workers: int = 1, **settings: str) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        folder: Path,
+        workers: int = 1,
+        preexec_fn: Callable[[], None] | None = None,
+        **settings: str,
+    ) -> None:
         self.database_url = database_url
         self.folder = folder
         self.workers = workers
+        self.preexec_fn = preexec_fn  # run in the server process before it starts (e.g. to set rlimits)
         self.settings = settings
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -132,18 +140,19 @@ class LiveServer:
     def start(self) -> "LiveServer":
         env = {**os.environ, "R53_DATABASE_URL": self.database_url}
         env.update({f"R53_{key.upper()}": value for key, value in self.settings.items()})
-        log = open(self.folder / f"server-{self.port}.log", "ab")  # noqa: SIM115 (kept open for the child)
+        log = open(self.log_path, "ab")  # noqa: SIM115 (kept open for the child)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "app", "serve", "--port", str(self.port), "--workers", str(self.workers)],
             cwd=ROOT,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=self.preexec_fn,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {(self.folder / f'server-{self.port}.log').read_text()}")
+                raise RuntimeError(f"server exited: {self.log_path.read_text()}")
             try:
                 if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
                     return self
@@ -152,6 +161,11 @@ class LiveServer:
             time.sleep(0.1)
         self.stop()
         raise RuntimeError("server did not become ready")
+
+    @property
+    def log_path(self) -> Path:
+        """The server's stdout and stderr, across restarts."""
+        return self.folder / f"server-{self.port}.log"
 
     def stop(self, kill: bool = False) -> None:
         if self.process is not None and self.process.poll() is None:

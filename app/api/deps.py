@@ -1,6 +1,8 @@
 """Services and settings from ``app.state``, set by the lifespan in app.main. Routes call these directly:
 FastAPI's dependency injection costs more per request than the lookups themselves."""
 
+import re
+
 from fastapi import Request
 
 from app.config import Settings
@@ -53,6 +55,19 @@ def zone_snapshots(request: Request) -> ZoneSnapshots:
     return value
 
 
+# RFC 9110 section 7.2: Host is uri-host [":" port]; names (letters, digits, "-" and "_", as container names
+# use), IPv4 addresses, or bracketed IPv6 literals.
+_HOST = re.compile(
+    r"(?:[A-Za-z0-9_-]{1,63}(?:\.[A-Za-z0-9_-]{1,63}){0,126}\.?|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?"
+)
+
+
 def base_url(request: Request) -> str:
-    """The endpoint the client called, for ``Location`` headers."""
-    return str(request.base_url).rstrip("/")
+    """The endpoint the client called, for ``Location`` headers: its scheme and ``Host``. A ``Host`` that is not
+    a host name or address with an optional port is never echoed; the address the server listens on stands in."""
+    host = request.headers.get("host", "")
+    if len(host) > 255 or not _HOST.fullmatch(host):
+        address, port = request.scope.get("server") or ("localhost", None)
+        address = f"[{address}]" if ":" in address else address
+        host = address if port is None else f"{address}:{port}"
+    return f"{request.url.scheme}://{host}"

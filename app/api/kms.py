@@ -1,19 +1,21 @@
 """The KMS endpoint: ``POST /`` with ``X-Amz-Target: TrentService.<Operation>`` (KMS API Reference).
 
 Every response, error or not, is JSON 1.1; the request-id middleware adds its ``x-amzn-RequestId`` header.
+A read while the database is unreachable answers 503 ``ServiceUnavailable`` with ``Retry-After``.
 """
 
 import logging
 
 from fastapi import APIRouter, Request, Response
+from starlette.requests import ClientDisconnect
 
 from app.api.body import read_body
 from app.api.telemetry import UNKNOWN_OPERATION, label_error, label_request
 from app.api.unimplemented import kms_operations
-from app.api.xml_route import request_id
+from app.api.xml_route import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, request_id
 from app.config import Settings
-from app.db.session import LockTimeout
-from app.errors import KmsError, KMSInternalException
+from app.db.session import LockTimeout, is_database_unavailable
+from app.errors import KmsError, KMSInternalException, KmsServiceUnavailable, SerializationException
 from app.kms.service import LocalKms
 from app.protocol.kms import CONTENT_TYPE, parse_request, render_error, render_result, target_operation
 
@@ -29,6 +31,7 @@ async def kms_operation(request: Request) -> Response:
     rid = request_id(request)
     operation = target_operation(request.headers)
     label_request(request, "kms", operation if operation in kms_operations() else UNKNOWN_OPERATION)
+    headers: dict[str, str] = {}
     try:
         kms_request = parse_request(
             request.headers,
@@ -38,7 +41,8 @@ async def kms_operation(request: Request) -> Response:
             default_region=settings.region,
             max_body_bytes=settings.max_body_bytes,
         )
-        result = await kms.operations[kms_request.operation](kms_request.params, kms_request.region)
+        operation = kms_request.operation
+        result = await kms.operations[operation](kms_request.params, kms_request.region)
         status, body = 200, render_result(result)
     except KmsError as error:
         label_error(request, error.code)
@@ -47,8 +51,18 @@ async def kms_operation(request: Request) -> Response:
         logger.warning("KMS request %s timed out waiting for a database lock", rid)
         label_error(request, KMSInternalException.code)
         status, body = 500, render_error(KMSInternalException("The request timed out. Retry the request."))
-    except Exception:
-        logger.exception("KMS request %s failed", rid)
-        label_error(request, KMSInternalException.code)
-        status, body = 500, render_error(KMSInternalException("An internal error occurred."))
-    return Response(body, status_code=status, media_type=CONTENT_TYPE)
+    except ClientDisconnect:
+        logger.info("KMS request %s: the client disconnected before sending its whole body", rid)
+        label_error(request, SerializationException.code)
+        status, body = 400, render_error(SerializationException("The request body is incomplete."))  # never sent
+    except Exception as error:
+        if operation in kms.read_operations and is_database_unavailable(error):
+            logger.warning("KMS %s: database unavailable (%s; request %s)", operation, type(error).__name__, rid)
+            label_error(request, KmsServiceUnavailable.code)
+            status, body = 503, render_error(KmsServiceUnavailable(UNAVAILABLE_MESSAGE))
+            headers["Retry-After"] = RETRY_AFTER_SECONDS
+        else:
+            logger.exception("KMS request %s failed", rid)
+            label_error(request, KMSInternalException.code)
+            status, body = 500, render_error(KMSInternalException("An internal error occurred."))
+    return Response(body, status_code=status, media_type=CONTENT_TYPE, headers=headers)

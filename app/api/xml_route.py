@@ -2,6 +2,8 @@
 the XML response class, and the request-id middleware (Route 53 Developer Guide, "REST responses").
 
 Every response carries an ``x-amzn-RequestId`` UUID; errors render as ``<ErrorResponse>`` with the same id.
+A read while the database is unreachable answers 503 ``ServiceUnavailable`` with ``Retry-After``, which SDKs
+retry; a client that disconnects before sending its whole body is one INFO line.
 An operation answers only the error codes its model lists (aws-sdk-go-v2 decodes no others); a test-time
 warning flags any other code.
 """
@@ -16,16 +18,20 @@ from typing import Any
 import botocore.session
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.body import read_body
 from app.api.telemetry import label_error, label_request
-from app.errors import InternalFailure, InvalidInput, Route53Error
+from app.db.session import is_database_unavailable
+from app.errors import InternalFailure, InvalidInput, Route53Error, ServiceUnavailable
 from app.protocol import route53 as wire
 from app.protocol.xml import XML_ILLEGAL, render
 
 log = logging.getLogger(__name__)
 COMMON_CODES = frozenset({"InvalidInput", "InternalFailure", "ServiceUnavailable"})  # AWS "Common Errors"
+RETRY_AFTER_SECONDS = "1"
+UNAVAILABLE_MESSAGE = "The service cannot reach its database. Retry the request."
 
 
 class UnmodeledErrorWarning(UserWarning):
@@ -102,7 +108,15 @@ class XmlRoute(APIRoute):
                     warnings.warn(f"{operation} raised {error.code}", UnmodeledErrorWarning, stacklevel=1)
                 label_error(request, error.code)
                 return error_response(error, rid)
-            except Exception:
+            except ClientDisconnect:
+                log.info("%s: the client disconnected before sending its whole body (request %s)", operation, rid)
+                return error_response(InvalidInput("The request body is incomplete."), rid)  # never delivered
+            except Exception as error:
+                if request.method == "GET" and is_database_unavailable(error):
+                    log.warning("%s: database unavailable (%s; request %s)", operation, type(error).__name__, rid)
+                    response = error_response(ServiceUnavailable(UNAVAILABLE_MESSAGE), rid)
+                    response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+                    return response
                 log.exception("%s failed (request %s)", operation, rid)
                 label_error(request, InternalFailure.code)
                 return error_response(InternalFailure("An internal error occurred. Retry the request."), rid)

@@ -8,13 +8,16 @@ PostgreSQL: READ COMMITTED, ``lock_timeout`` per write transaction, and ``SELECT
 a write depends on.
 """
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from app.config import Settings
@@ -34,14 +37,30 @@ def create_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
         path = settings.sqlite_path()
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            create_private_file(path)
         engine = create_async_engine(
             settings.database_url,
             connect_args={"timeout": settings.lock_timeout_ms / 1000},
         )
         _install_sqlite_hooks(engine)
         return engine
-    return create_async_engine(settings.database_url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    timeout = settings.database_timeout_seconds
+    return create_async_engine(
+        settings.database_url,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        pool_timeout=timeout,
+        # asyncpg: connecting, and every statement beyond its lock wait, get R53_DATABASE_TIMEOUT_SECONDS
+        connect_args={"timeout": timeout, "command_timeout": timeout + settings.lock_timeout_ms / 1000},
+    )
+
+
+def create_private_file(path: Path) -> None:
+    """Create ``path`` (mode 0600) and its folder (0700) when missing, so that no other local user can read the
+    store; SQLite gives its ``-wal`` and ``-shm`` files the database file's mode. Existing ones are kept as they are."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_RDONLY, 0o600))
 
 
 def _install_sqlite_hooks(engine: AsyncEngine) -> None:
@@ -69,6 +88,26 @@ def is_lock_timeout(error: DBAPIError) -> bool:
     if isinstance(error, OperationalError) and "database is locked" in str(error.orig):
         return True
     return getattr(error.orig, "sqlstate", None) == "55P03" or "LockNotAvailable" in type(error.orig).__name__
+
+
+# SQLSTATE class 08 (connection exception) and the server going away or not yet up (57P01-57P03)
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+_SQLITE_UNAVAILABLE = ("unable to open database file", "disk I/O error")
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """True when ``error`` says the database could not be reached or did not answer in time (refused, reset
+    or timed-out connections, an exhausted pool, a server shutting down), not that a statement was wrong."""
+    if isinstance(error, OSError | PoolTimeout):  # TimeoutError is an OSError
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    sqlstate = getattr(error.orig, "sqlstate", None) or ""
+    return (
+        error.connection_invalidated
+        or sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+        or any(text in str(error.orig) for text in _SQLITE_UNAVAILABLE)
+    )
 
 
 @asynccontextmanager

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.config import Settings
 from app.db.batch_loader import BatchLoader
 from app.kms.models import KmsKey
-from app.kms.policy import grants_dnssec_access
+from app.kms.policy import grants_dnssec_access, prepare_verdicts
 
 if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
@@ -78,10 +78,13 @@ class LocalKmsBackend:
         return await self._loader.load_many(arns)
 
     async def _fetch(self, arns: list[str]) -> dict[str, KmsKeyView]:
-        """One Core query for the columns Route 53 reads (not the key material)."""
+        """One Core query for the columns Route 53 reads (not the key material); long policies are evaluated
+        off the event loop."""
         async with self._sessionmaker() as session:
             rows = await session.execute(select(*_VIEW_COLUMNS).where(KmsKey.arn.in_(arns)))
-        return {row.arn: _view(row._mapping) for row in rows}
+        views = {row.arn: _view(row._mapping) for row in rows}
+        await prepare_verdicts(view.policy for view in views.values())
+        return views
 
     async def sign(self, arn: str, message: bytes) -> bytes:
         key = await self._signing_keys.load(arn)
@@ -145,7 +148,10 @@ class RemoteKmsBackend:
         self._client: KMSClient = boto3.client("kms", endpoint_url=endpoint_url, region_name=region, config=timeouts)
 
     async def describe(self, arn: str) -> KmsKeyView | None:
-        return await asyncio.to_thread(self._describe, arn)
+        view = await asyncio.to_thread(self._describe, arn)
+        if view is not None:
+            await prepare_verdicts([view.policy])
+        return view
 
     async def describe_many(self, arns: Collection[str]) -> dict[str, KmsKeyView]:
         unique = list(set(arns))

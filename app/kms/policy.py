@@ -4,19 +4,53 @@ Route 53 needs ``kms:DescribeKey``, ``kms:GetPublicKey`` and ``kms:Sign`` as the
 ``dnssec-route53.amazonaws.com`` (Route 53 Developer Guide, "Customer managed key requirements for DNSSEC";
 KMS Developer Guide, "Key policies"). Evaluation follows IAM's rules for the elements used by key policies
 (IAM User Guide, "Policy evaluation logic"): an explicit Deny wins over any Allow.
+
+Any client can write a key policy, so evaluation is bounded: a policy is at most ``MAX_POLICY_BYTES`` (the KMS
+key policy quota, 32 KB; longer ones grant nothing), wildcards match in time linear in the pattern, verdicts
+are cached, and policies too long to evaluate on the event loop are evaluated in a worker thread
+(``prepare_verdicts``) before the checks ask for them.
 """
 
+import asyncio
 import json
-import re
-from functools import lru_cache
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
 from typing import Any
 
 SERVICE_PRINCIPALS = frozenset({"dnssec-route53.amazonaws.com", "api-service.dnssec.route53.aws.internal"})
 REQUIRED_ACTIONS = ("kms:DescribeKey", "kms:GetPublicKey", "kms:Sign")
+MAX_POLICY_BYTES = 32768  # KMS Developer Guide, "Quotas": a key policy document is at most 32 KB
+INLINE_POLICY_CHARS = 4096  # shorter policies cost less to evaluate than a hop to a worker thread
+_CACHE_SIZE = 4096
+_verdicts: OrderedDict[str, bool] = OrderedDict()
+_verdicts_lock = threading.Lock()
 
 
-@lru_cache(maxsize=4096)
+async def prepare_verdicts(policies: Iterable[str]) -> None:
+    """Evaluate, in a worker thread, the policies longer than ``INLINE_POLICY_CHARS`` not yet cached, so that
+    ``grants_dnssec_access`` answers them from the cache on the event loop."""
+    pending = {policy for policy in policies if len(policy) > INLINE_POLICY_CHARS and policy not in _verdicts}
+    if pending:
+        await asyncio.to_thread(lambda: [grants_dnssec_access(policy) for policy in pending])
+
+
 def grants_dnssec_access(policy: str) -> bool:
+    """``evaluate_policy``, cached (least recently used policies are forgotten first)."""
+    with _verdicts_lock:
+        verdict = _verdicts.get(policy)
+        if verdict is not None:
+            _verdicts.move_to_end(policy)
+            return verdict
+    verdict = evaluate_policy(policy)
+    with _verdicts_lock:
+        _verdicts[policy] = verdict
+        if len(_verdicts) > _CACHE_SIZE:
+            _verdicts.popitem(last=False)
+    return verdict
+
+
+def evaluate_policy(policy: str) -> bool:
     """True when the policy allows, and does not deny, every action in ``REQUIRED_ACTIONS`` to Route 53.
 
     * Principal: ``"*"`` or ``{"Service": name | [names]}`` naming ``dnssec-route53.amazonaws.com`` or the
@@ -28,11 +62,13 @@ def grants_dnssec_access(policy: str) -> bool:
     * Condition blocks count as satisfied: Route 53 meets the documented ``aws:SourceAccount`` and
       ``aws:SourceArn`` conditions. A conditional Deny therefore denies.
 
-    A policy that is not a JSON object with statements grants nothing.
+    A policy that is not a JSON object with statements, or longer than ``MAX_POLICY_BYTES``, grants nothing.
     """
+    if len(policy) > MAX_POLICY_BYTES or len(policy.encode()) > MAX_POLICY_BYTES:
+        return False
     try:
         document = json.loads(policy)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     if not isinstance(document, dict):
         return False
@@ -75,9 +111,45 @@ def _covers(statement: dict[str, Any], action: str) -> bool:
 
 
 def _matches(pattern: str, action: str) -> bool:
-    """IAM action matching: ``*`` is any run of characters, ``?`` one character, case-insensitive."""
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, action, re.IGNORECASE) is not None
+    """IAM action matching: ``*`` is any run of characters, ``?`` one character, case-insensitive.
+
+    Linear in the pattern (no backtracking): the first piece must start the action and the last end it; each
+    piece between stars is taken at its leftmost place after the previous one, which never loses a match,
+    since any later place leaves less room for the pieces after it.
+    """
+    pattern, action = pattern.lower(), action.lower()
+    pieces = pattern.split("*")
+    if len(pieces) == 1:
+        return len(pattern) == len(action) and _piece_at(pattern, action, 0)
+    if sum(map(len, pieces)) > len(action):
+        return False
+    first, middle, last = pieces[0], pieces[1:-1], pieces[-1]
+    end = len(action) - len(last)
+    if not (_piece_at(first, action, 0) and _piece_at(last, action, end)):
+        return False
+    position = len(first)
+    for piece in middle:
+        found = _find_piece(piece, action, position, end)
+        if found < 0:
+            return False
+        position = found + len(piece)
+    return True
+
+
+def _piece_at(piece: str, text: str, start: int) -> bool:
+    """Does ``piece`` (``?`` matching any one character) match ``text`` at ``start``?"""
+    window = text[start : start + len(piece)]
+    return len(window) == len(piece) and all(p in ("?", t) for p, t in zip(piece, window, strict=True))
+
+
+def _find_piece(piece: str, text: str, start: int, end: int) -> int:
+    """The leftmost place in ``text[start:end]`` where ``piece`` matches, or -1."""
+    if "?" not in piece:
+        return text.find(piece, start, end)
+    for place in range(start, end - len(piece) + 1):
+        if _piece_at(piece, text, place):
+            return place
+    return -1
 
 
 def _strings(value: Any) -> list[str]:

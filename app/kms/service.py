@@ -33,12 +33,14 @@ from app.errors import (
     InvalidKeyUsageException,
     KMSInvalidSignatureException,
     KMSInvalidStateException,
+    LimitExceededException,
     MalformedPolicyDocumentException,
     NotFoundException,
     UnsupportedOperationException,
     ValidationException,
 )
 from app.kms.models import KmsAlias, KmsKey
+from app.kms.policy import MAX_POLICY_BYTES
 
 Handler = Callable[[dict[str, Any], str], Awaitable[dict[str, Any]]]
 
@@ -108,6 +110,19 @@ class LocalKms:
             "TagResource": self.tag_resource,
             "UntagResource": self.untag_resource,
         }
+        self.read_operations = frozenset(
+            {
+                "DescribeKey",
+                "GetPublicKey",
+                "Sign",
+                "Verify",
+                "GetKeyPolicy",
+                "ListKeys",
+                "ListAliases",
+                "GetKeyRotationStatus",
+                "ListResourceTags",
+            }
+        )
 
     async def create_key(self, params: dict[str, Any], region: str) -> dict[str, Any]:
         """CreateKey: ``KeySpec`` or the deprecated ``CustomerMasterKeySpec`` (Terraform sends the latter)."""
@@ -178,10 +193,11 @@ class LocalKms:
         }
 
     async def sign(self, params: dict[str, Any], region: str) -> dict[str, Any]:
-        """Sign: ``RAW`` messages are hashed here, ``DIGEST`` messages are signed as given; DER signatures."""
+        """Sign: ``RAW`` messages are hashed here, ``DIGEST`` messages are signed as given; DER signatures.
+        Signing and verifying run in a worker thread, off the event loop."""
         message, digest, algorithm = _signing_input(params)
         key = await self._signing_key(params, region, "Sign", algorithm, message, digest)
-        signature = _sign(key.private_key, algorithm, message, digest)
+        signature = await asyncio.to_thread(_sign, key.private_key, algorithm, message, digest)  # RSA: milliseconds
         return {"KeyId": key.arn, "Signature": signature, "SigningAlgorithm": algorithm}
 
     async def verify(self, params: dict[str, Any], region: str) -> dict[str, Any]:
@@ -189,7 +205,10 @@ class LocalKms:
         message, digest, algorithm = _signing_input(params)
         signature = _req_blob(params.get("Signature"), "signature", 6144)
         key = await self._signing_key(params, region, "Verify", algorithm, message, digest)
-        if key.public_key is None or not _verify(key.public_key, algorithm, message, digest, signature):
+        public_key = key.public_key
+        if public_key is None or not await asyncio.to_thread(
+            _verify, public_key, algorithm, message, digest, signature
+        ):
             raise KMSInvalidSignatureException("")
         return {"KeyId": key.arn, "SignatureValid": True, "SigningAlgorithm": algorithm}
 
@@ -633,12 +652,16 @@ def _tags(value: object) -> list[dict[str, str]] | None:
 
 
 def _policy(value: object) -> str | None:
+    """The policy member: at most 131072 characters (the model), at most 32 KB (the quota: LimitExceededException,
+    as the PutKeyPolicy reference says), and a JSON object with a Statement."""
     policy = _opt_str(value, "policy", 1, 131072)
     if policy is None:
         return None
+    if len(policy.encode()) > MAX_POLICY_BYTES:
+        raise LimitExceededException(f"The key policy is larger than the quota of {MAX_POLICY_BYTES} bytes.")
     try:
         document = json.loads(policy)
-    except ValueError:
+    except (ValueError, RecursionError):
         document = None
     if not isinstance(document, dict) or not isinstance(document.get("Statement"), list | dict):
         raise MalformedPolicyDocumentException("The key policy is not a JSON policy document with a Statement.")

@@ -3,6 +3,9 @@
 A request is ``POST /`` with ``X-Amz-Target: TrentService.<Operation>`` and a JSON object body; the region is
 the one in the SigV4 credential scope. Blob members travel as base64 strings. Errors are
 ``{"__type": code, "message": text}``.
+
+No KMS request nests deeper than three levels (``Tags``: list, structure, string), so a body nested deeper
+than ``MAX_JSON_DEPTH`` is refused before anything walks it; nothing after parsing recurses on client data.
 """
 
 import base64
@@ -18,9 +21,12 @@ from app.errors import KmsError, KmsOperationNotImplemented, SerializationExcept
 CONTENT_TYPE = "application/x-amz-json-1.1"
 TARGET_PREFIX = "TrentService."
 BLOB_MEMBERS = ("Message", "Signature")
+# A region name as AWS forms them (us-east-1, us-gov-west-1, ap-southeast-5): at most 29 characters, so it
+# fits the 32-character region columns; any other scope means the default region.
 CREDENTIAL_SCOPE = re.compile(
-    r"Credential=[^/,\s]+/[0-9]{8}/(?P<region>[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2})/kms/aws4_request"
+    r"Credential=[^/,\s]+/[0-9]{8}/(?P<region>[a-z]{2,4}(?:-[a-z]{1,10}){1,2}-[0-9]{1,2})/kms/aws4_request"
 )
+MAX_JSON_DEPTH = 64
 _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
 
@@ -57,12 +63,13 @@ def parse_request(
         raise SerializationException(f"The request body is larger than {max_body_bytes} bytes.")
     try:
         params = json.loads(body) if body.strip() else {}
-    except (ValueError, RecursionError) as error:
+    except RecursionError as error:  # far deeper than MAX_JSON_DEPTH
+        raise _too_deep() from error
+    except ValueError as error:
         raise SerializationException(f"The request body is not valid JSON: {error}") from error
     if not isinstance(params, dict):
         raise SerializationException("The request body must be a JSON object.")
-    if _unstorable(params):
-        raise SerializationException("The request body holds a NUL character or an unpaired surrogate.")
+    _check_members(params)
     for name in BLOB_MEMBERS:
         if isinstance(params.get(name), str):
             params[name] = _decode_blob(name, params[name])
@@ -76,15 +83,26 @@ def target_operation(headers: Mapping[str, str]) -> str | None:
     return target.removeprefix(TARGET_PREFIX) if target.startswith(TARGET_PREFIX) else None
 
 
-def _unstorable(value: Any) -> bool:
-    """A NUL or an unpaired surrogate anywhere in the members: no database stores those in text."""
-    if isinstance(value, str):
-        return _UNSTORABLE.search(value) is not None
-    if isinstance(value, dict):
-        return any(_unstorable(key) or _unstorable(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_unstorable(item) for item in value)
-    return False
+def _check_members(params: dict[str, Any]) -> None:
+    """SerializationException for nesting deeper than ``MAX_JSON_DEPTH``, or a NUL or an unpaired surrogate
+    anywhere in the members (no database stores those in text); walked without recursion."""
+    pending: list[tuple[Any, int]] = [(params, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, str):
+            if _UNSTORABLE.search(value):
+                raise SerializationException("The request body holds a NUL character or an unpaired surrogate.")
+            continue
+        if not isinstance(value, dict | list):
+            continue
+        if depth > MAX_JSON_DEPTH:
+            raise _too_deep()
+        items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+        pending.extend((item, depth + 1) for item in items)
+
+
+def _too_deep() -> SerializationException:
+    return SerializationException(f"The request body is nested deeper than {MAX_JSON_DEPTH} levels.")
 
 
 def render_result(result: Mapping[str, Any]) -> bytes:

@@ -13,6 +13,7 @@ request is run again in a transaction of its own so that only the guilty one fai
 """
 
 import asyncio
+import contextlib
 import logging
 import random
 import secrets
@@ -367,6 +368,22 @@ class OneZoneWrite:
         return {}
 
 
+class _Barrier:
+    """A write that locks and changes nothing (``ZoneWriter.stop``)."""
+
+    zone_ids: tuple[str, ...] = ()
+    caller_reference: None = None
+
+    def busy(self) -> Route53Error:
+        return ConcurrentModification(CONCURRENT_MESSAGE)
+
+    def record_lookups(self, zones: Mapping[str, ZoneRow]) -> Mapping[str, Collection[str]]:
+        return {}
+
+    async def apply(self, ctx: WriteContext) -> None:
+        return None
+
+
 @dataclass
 class _Pending(Generic[T]):
     write: ZoneWrite[T]
@@ -386,11 +403,17 @@ class ZoneWriter:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="zone-writer")
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+    async def stop(self, drain_timeout: float = 0.0) -> None:
+        """Stop the task, after letting every queued write commit for up to ``drain_timeout`` seconds: an empty
+        write queued last settles once every write before it has (batches run in order)."""
+        if self._task is None:
+            return
+        if drain_timeout > 0 and not self._task.done():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.submit(_Barrier()), drain_timeout)
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        self._task = None
 
     async def submit(self, write: ZoneWrite[T], *, fault_injectable: bool = False) -> T:
         """Run ``write`` in the next batch and return its result once that batch has committed."""

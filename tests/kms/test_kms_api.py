@@ -559,6 +559,7 @@ async def test_unexpected_faults_are_500_kms_internal_exception(
     class BrokenKms:
         def __init__(self) -> None:
             self.operations = {"ListKeys": failing}
+            self.read_operations = frozenset({"ListKeys"})
 
     app = FastAPI()
     app.add_middleware(RequestIdMiddleware)

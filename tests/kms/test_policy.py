@@ -1,11 +1,13 @@
 """Key policy evaluation for Route 53 DNSSEC access."""
 
 import json
+import threading
 from typing import Any
 
 import pytest
 
-from app.kms.policy import grants_dnssec_access
+from app.kms import policy as policy_module
+from app.kms.policy import INLINE_POLICY_CHARS, MAX_POLICY_BYTES, grants_dnssec_access, prepare_verdicts
 
 ROUTE53 = {"Service": "dnssec-route53.amazonaws.com"}
 REQUIRED = ["kms:DescribeKey", "kms:GetPublicKey", "kms:Sign"]
@@ -87,3 +89,73 @@ def test_terraform_acceptance_test_policy_grants() -> None:
     )
 
     assert grants_dnssec_access(document) is True
+
+
+@pytest.mark.parametrize(
+    ("pattern", "action", "matches"),
+    [
+        ("kms:*", "kms:Sign", True),
+        ("*", "kms:Sign", True),
+        ("**", "kms:Sign", True),
+        ("kms:*Key", "kms:DescribeKey", True),
+        ("kms:*Key", "kms:Sign", False),
+        ("k*s:*i*n", "kms:Sign", True),
+        ("k*s:*i*n*", "kms:Sign", True),
+        ("*Sign*Sign", "kms:Sign", False),
+        ("KMS:s?GN", "kms:Sign", True),
+        ("kms:S?g", "kms:Sign", False),
+        ("kms:Sign?", "kms:Sign", False),
+        ("?*?", "kms:Sign", True),
+        ("*?ey", "kms:GetPublicKey", True),
+        ("*c*c*", "kms:GetPublicKey", False),
+        ("kms:Sign", "kms:Sign", True),
+        ("kms:Signs", "kms:Sign", False),
+        ("", "kms:Sign", False),
+    ],
+)
+def test_wildcards(pattern: str, action: str, matches: bool) -> None:
+    """The policy grants exactly when ``pattern`` covers the one required action the others leave out."""
+    others = [required for required in REQUIRED if required != action]
+    assert grants_dnssec_access(policy(allow(action=[pattern, *others]))) is matches
+
+
+@pytest.mark.parametrize("stars", [16, 25, 4000])
+def test_many_stars_are_matched_without_backtracking(stars: int) -> None:
+    """A backtracking matcher needs hours for 25 stars that end in a mismatch (issue 11, item 2)."""
+    assert grants_dnssec_access(policy(allow(action="*" * stars + "x"))) is False
+    assert grants_dnssec_access(policy(allow(action="*" * stars + "?" * 3 + "*"))) is True
+
+
+def test_a_policy_over_the_32_kb_quota_grants_nothing() -> None:
+    fits = policy(allow(Sid="s" * 32000))
+    assert len(fits.encode()) <= MAX_POLICY_BYTES
+    assert grants_dnssec_access(fits) is True
+    assert grants_dnssec_access(policy(allow(Sid="s" * 33000))) is False
+    assert grants_dnssec_access(policy(allow(Sid="é" * 16400))) is False  # 32 KB counted in UTF-8 bytes
+
+
+def test_a_deeply_nested_policy_grants_nothing() -> None:
+    assert grants_dnssec_access("[" * 16000 + "]" * 16000) is False
+    assert grants_dnssec_access(policy(allow(Condition={"A": "[" * 10000}))) is True  # only text, not nesting
+
+
+async def test_long_policies_are_evaluated_in_a_worker_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    evaluated_in: list[str] = []
+    real = policy_module.evaluate_policy
+
+    def spy(document: str) -> bool:
+        evaluated_in.append(threading.current_thread().name)
+        return real(document)
+
+    monkeypatch.setattr(policy_module, "evaluate_policy", spy)
+    long_policy = policy(allow(Sid="l" * (INLINE_POLICY_CHARS + 1)))
+    short_policy = policy(allow(Sid="short"))
+
+    await prepare_verdicts([long_policy, short_policy])
+    assert grants_dnssec_access(long_policy) is True
+    assert grants_dnssec_access(short_policy) is True
+
+    main = threading.main_thread().name
+    assert len(evaluated_in) == 2
+    assert evaluated_in[0] != main  # the long one, before anyone asked, and only once
+    assert evaluated_in[1] == main  # the short one, when asked
