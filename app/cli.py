@@ -4,6 +4,7 @@ import argparse
 import asyncio
 import logging
 import logging.config
+import os
 import socket
 
 import uvicorn
@@ -25,6 +26,8 @@ def main(argv: list[str] | None = None) -> None:
     check_store(settings)
     asyncio.run(migrate(settings))
     if args.command == "serve":
+        if settings.dns_host is None:  # the workers read their settings again: DNS on the serve host
+            os.environ["R53_DNS_HOST"] = settings.dns_host = args.host
         config = uvicorn.Config(
             "app.main:create_app_from_environment",
             factory=True,
@@ -35,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
             log_config=log_config,
             access_log=False,  # app.access logs each request (app/api/telemetry.py)
         )
-        log_start(settings, f"http://{args.host}:{args.port}", args.workers)
+        log_start(settings, f"http://{args.host}:{args.port}", args.workers, settings.dns_address())
         with multiprocess_metrics(args.workers):
             serve_forever(config)
 

@@ -38,6 +38,15 @@ class Settings(BaseSettings):
     max_record_sets_per_zone: int = 10_000
     batch_max_size: int = 256
     log_format: Literal["text", "json"] = "text"
+    dns_port: int = 8054  # 0: no DNS listener
+    dns_host: str | None = None  # None: the serve host (the CLI passes it), else 127.0.0.1
+
+    @field_validator("dns_port")
+    @classmethod
+    def _port_or_off(cls, port: int) -> int:
+        if not 0 <= port <= 65535:
+            raise ValueError("must be a port number (1-65535), or 0 for no DNS listener")
+        return port
 
     @field_validator("database_url")
     @classmethod
@@ -61,6 +70,17 @@ class Settings(BaseSettings):
         if not 0.0 <= rate <= 1.0:
             raise ValueError("must be between 0 and 1")
         return rate
+
+    @property
+    def dns_listen_host(self) -> str:
+        return self.dns_host or "127.0.0.1"
+
+    def dns_address(self) -> str | None:
+        """``host:port`` (``[v6]:port``) of the DNS listener, or None when it is off."""
+        if self.dns_port == 0:
+            return None
+        host = self.dns_listen_host
+        return f"[{host}]:{self.dns_port}" if ":" in host else f"{host}:{self.dns_port}"
 
     @property
     def is_sqlite(self) -> bool:

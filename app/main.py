@@ -17,6 +17,7 @@ from app.api import record_sets as record_set_routes
 from app.api.telemetry import RequestTelemetryMiddleware
 from app.api.unimplemented import unrouted_response
 from app.api.xml_route import RequestIdMiddleware
+from app.authoritative.listener import start_listener
 from app.config import Settings
 from app.db.session import create_engine, create_sessionmaker
 from app.kms.backend import build_kms_backend
@@ -54,9 +55,12 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.key_signing_keys = KeySigningKeys(sessionmaker, writer, kms)
         app.state.dnssec = Dnssec(sessionmaker, writer, kms)
         app.state.health_checks = HealthChecks(sessionmaker, settings.lock_timeout_ms)
+        dns_listener = await start_listener(settings, sessionmaker, app.state.zone_snapshots)
         try:
             yield
         finally:
+            if dns_listener is not None:
+                await dns_listener.stop()
             await writer.stop()
             await engine.dispose()
             worker_exited()

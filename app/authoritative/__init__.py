@@ -1,0 +1,8 @@
+"""The authoritative DNS listener: every public hosted zone served over UDP and TCP (RFC 1035, RFC 7766,
+RFC 6891), answered by the resolver from the same per-revision zone snapshots as TestDNSAnswer.
+
+* ``wire``: the query's header, question and OPT read by hand, and the small replies built by hand (pure);
+* ``zones``: which hosted zone answers a name, and the freshness check that keeps answers current;
+* ``responder``: one query in, one response out (resolver, signing seam, EDNS, TC), with its cache;
+* ``listener``: the UDP and TCP sockets of one process (``SO_REUSEPORT``), started from the app lifespan.
+"""
