@@ -135,7 +135,7 @@ class Responder:
     async def answer(self, messages: Sequence[bytes], tcp: bool) -> list[Outcome]:
         """The replies to messages that arrived together: one zone read for all of them (module docstring)."""
         outcomes = [DROPPED] * len(messages)
-        pending: list[tuple[int, wire.Query, bytes]] = []
+        pending: list[tuple[int, wire.Query, tuple[bytes, bool]]] = []
         for index, message in enumerate(messages):
             try:
                 query = wire.parse_query(message)
@@ -149,7 +149,7 @@ class Responder:
             if refusal is not None:
                 outcomes[index] = refusal
             else:
-                pending.append((index, query, query.qname.lower()))
+                pending.append((index, query, (query.qname.lower(), query.qtype == RdataType.DS)))
         if pending:
             zones = await self._directory.answering({name for _, _, name in pending})
             for index, query, name in pending:
@@ -178,14 +178,16 @@ class Responder:
             return self._short(query, dns.rcode.FORMERR)
         return None
 
-    async def _answer_safely(self, query: wire.Query, name: bytes, zone: ZoneRef | None, tcp: bool) -> Outcome:
+    async def _answer_safely(
+        self, query: wire.Query, name: tuple[bytes, bool], zone: ZoneRef | None, tcp: bool
+    ) -> Outcome:
         try:
             return await self._answer(query, name, zone, tcp)
         except Exception:
             log.exception("answer failed", {"name": query.name_text, "type": query.qtype})
             return self._short(query, dns.rcode.SERVFAIL)
 
-    async def _answer(self, query: wire.Query, name: bytes, zone: ZoneRef | None, tcp: bool) -> Outcome:
+    async def _answer(self, query: wire.Query, name: tuple[bytes, bool], zone: ZoneRef | None, tcp: bool) -> Outcome:
         snapshot = await self._snapshots.at_revision(zone.id, zone.revision) if zone is not None else None
         if snapshot is None:
             return self._short(query, dns.rcode.REFUSED)
@@ -195,7 +197,7 @@ class Responder:
         material = await self._signing.material(snapshot, now) if do else None
         limit = TCP_LIMIT if tcp else udp_limit(edns)
         cacheable = not snapshot.chooses_at_random and not snapshot.alias_zone_ids
-        key = (snapshot.zone_id, snapshot.revision, name, query.qtype, do, limit, edns and edns.nsid)
+        key = (snapshot.zone_id, snapshot.revision, name[0], query.qtype, do, limit, edns and edns.nsid)
         if cacheable:
             cached = self._cache.get(key, material)
             if cached is not None:

@@ -1,7 +1,8 @@
 """Which hosted zone answers a query name, and at which revision, never older than the query.
 
 The answering zone is the public hosted zone with the longest name that contains the query name; among
-public zones of that name, the oldest (created first, then the lowest id). Private zones never answer, and
+public zones of that name, the oldest (created first, then the lowest id). A DS query for the apex of a
+zone whose parent zone is hosted here too is answered by the parent (RFC 4035 §3.1.4.1). Private zones never answer, and
 a name in no public zone is REFUSED. Route 53 gives each of several same-named zones its own name servers,
 so a resolver reaches one of them by delegation; one listener for all zones has to choose (decided).
 
@@ -60,11 +61,15 @@ def candidate_keys(labels: tuple[bytes, ...]) -> tuple[str, ...]:
     return tuple(reversed(keys))
 
 
-def answering_zone(keys: tuple[str, ...], rows: Mapping[str, Collection[ZoneRef]]) -> ZoneRef | None:
-    """The zone that answers a name whose candidate keys are ``keys`` (module docstring), or None."""
-    for key in keys:
+def answering_zone(keys: tuple[str, ...], rows: Mapping[str, Collection[ZoneRef]], ds: bool = False) -> ZoneRef | None:
+    """The zone that answers a name whose candidate keys are ``keys`` (module docstring), or None. A DS
+    query (``ds``) at the apex of a zone whose parent is hosted here too is the parent's to answer
+    (RFC 4035 §3.1.4.1)."""
+    for depth, key in enumerate(keys):
         public = [zone for zone in rows.get(key, ()) if not zone.private]
         if public:
+            if ds and depth == 0 and (parent := answering_zone(keys[1:], rows)) is not None:
+                return parent
             return min(public, key=lambda zone: (zone.created_at, zone.id))
     return None
 
@@ -96,7 +101,7 @@ class ZoneDirectory:
         self._generation = 0
         self._by_name: dict[str, tuple[ZoneRef, ...]] = {}
         self._by_id: dict[str, ZoneRef | None] = {}
-        self._answering: dict[bytes, ZoneRef | None] = {}
+        self._answering: dict[tuple[bytes, bool], ZoneRef | None] = {}
         self._name_loader: BatchLoader[str, tuple[ZoneRef, ...]] = BatchLoader(self._fetch_names)
         self._id_loader: BatchLoader[str, ZoneRef | None] = BatchLoader(self._fetch_ids)
 
@@ -115,17 +120,17 @@ class ZoneDirectory:
             self._answering = {}
         return self._generation
 
-    async def answering(self, names: Collection[bytes]) -> dict[bytes, ZoneRef | None]:
-        """The zone that answers each name (lower-case wire form): one read for all names not seen since
-        the last commit."""
+    async def answering(self, names: Collection[tuple[bytes, bool]]) -> dict[tuple[bytes, bool], ZoneRef | None]:
+        """The zone that answers each (name in lower-case wire form, DS query): one read for all names
+        not seen since the last commit."""
         generation = self._check()
         known = self._answering
         found = {name: known[name] for name in names if name in known}
         if len(found) < len(names):
-            keys = {name: candidate_keys(name_labels(name)) for name in names if name not in found}
+            keys = {name: candidate_keys(name_labels(name[0])) for name in names if name not in found}
             rows = await self.by_names({key for candidates in keys.values() for key in candidates})
             for name, candidates in keys.items():
-                found[name] = answering_zone(candidates, rows)
+                found[name] = answering_zone(candidates, rows, ds=name[1])
             if generation == self._generation and len(self._answering) < MAX_CACHED_NAMES:
                 self._answering.update((name, found[name]) for name in keys)
         return found
