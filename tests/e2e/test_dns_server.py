@@ -20,7 +20,7 @@ import dns.rdatatype
 import httpx
 import pytest
 
-from tests.conftest import LiveServer, fresh_database_url, free_dns_port
+from tests.conftest import LiveServer, free_dns_port, fresh_database_url
 from tests.dns_tools import HOST, ask, dig, kdig, plain, raw_udp, records, upsert
 from tests.e2e.helpers import bare, insync, new_zone, poll
 
@@ -299,7 +299,7 @@ def test_which_zone_answers_among_several(route53: Any, port: int) -> None:
 
 
 def test_test_dns_answer_and_dns_agree(route53: Any, port: int, zone: tuple[str, str]) -> None:
-    """Generated names (every name of the zone, names below them, missing names) × every TestDNSAnswer type."""
+    """Generated names (every name of the zone, names below them, missing names) by TestDNSAnswer types."""
     zone_id, name = zone
     child_id = next(
         bare(z["Id"])
