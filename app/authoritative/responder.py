@@ -30,10 +30,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import dns.exception
 import dns.name
 import dns.rcode
-import dns.renderer
 from dns.rdatatype import RdataType
 
 from app.authoritative import wire
@@ -71,25 +69,14 @@ def udp_limit(edns: wire.Edns | None) -> int:
     return min(edns.payload, UDP_PAYLOAD) if edns is not None else wire.MIN_UDP_PAYLOAD
 
 
-def render(query: wire.Query, qname: dns.name.Name, sections: Sections, limit: int, opt: bytes | None) -> bytes:
-    """The response in wire form (names compressed), or its truncated form (TC) when it exceeds ``limit``."""
+def render(query: wire.Query, sections: Sections, limit: int, opt: bytes | None) -> bytes:
+    """The response in wire form, or its truncated form (TC) when it exceeds ``limit``."""
     extra = wire.AA if sections.authoritative else 0
     flags = wire.response_flags(query.flags, sections.rcode, extra)
-    renderer = dns.renderer.Renderer(query.id, flags, limit - len(opt or b""))  # type: ignore[no-untyped-call]
-    renderer.add_question(qname, query.qtype, query.qclass)  # type: ignore[no-untyped-call]
     try:
-        for section, rrsets in (
-            (dns.renderer.ANSWER, sections.answer),
-            (dns.renderer.AUTHORITY, sections.authority),
-            (dns.renderer.ADDITIONAL, sections.additional),
-        ):
-            for rrset in rrsets:
-                renderer.add_rrset(section, rrset)  # type: ignore[no-untyped-call]
-    except dns.exception.TooBig:
+        return wire.render(query, flags, (sections.answer, sections.authority, sections.additional), limit, opt)
+    except wire.TooBig:
         return wire.short_response(query.id, query.flags, sections.rcode, query.question, opt, extra | wire.TC)
-    renderer.write_header()  # type: ignore[no-untyped-call]
-    response: bytes = renderer.get_wire()  # type: ignore[no-untyped-call]
-    return wire.append_additional(response, opt) if opt is not None else response
 
 
 class ResponseCache:
@@ -220,7 +207,7 @@ class Responder:
             sections = Sections.unsigned(answer)
         else:
             sections = self._signing.sign_response(answer, qname, qtype, material, now)
-        reply = render(query, qname, sections, limit, self._opt(query, sections.rcode))
+        reply = render(query, sections, limit, self._opt(query, sections.rcode))
         if cacheable:
             self._cache.put(key, reply, material)
         return Outcome(reply, sections.rcode, query, snapshot.zone_id)

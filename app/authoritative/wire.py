@@ -8,13 +8,17 @@ too short for a header, or a response (QR set), is ``Unanswerable`` and dropped,
 loop between two servers.
 
 Replies that carry no records (REFUSED, NOTIMP, FORMERR, BADVERS, SERVFAIL, and a truncated answer) are
-built here; ``patched`` turns a cached response into the answer to another query for the same name.
+built here, and so are answers (``render``: owner names compressed against the question and earlier
+owners, RFC 1035 §4.1.4; record data as dnspython writes it, uncompressed); ``patched`` turns a cached
+response into the answer to another query for the same name.
 """
 
 import struct
 from dataclasses import dataclass
 
 import dns.name
+import dns.rdata
+import dns.rrset
 
 HEADER_SIZE = 12
 MAX_NAME = 255
@@ -233,6 +237,92 @@ def append_additional(response: bytes, record: bytes) -> bytes:
     """``response`` with one more record (already in wire form) at the end of its additional section."""
     count = int.from_bytes(response[10:12], "big") + 1
     return response[:10] + count.to_bytes(2, "big") + response[12:] + record
+
+
+class TooBig(Exception):
+    """The response does not fit the size limit."""
+
+
+_HEADER_COUNTS = struct.Struct("!HHHHHH")
+MAX_POINTER = 0x3FFF
+_rdata_wire: dict[int, tuple[dns.rdata.Rdata, bytes]] = {}  # by id, the object kept so that the id stays its own
+MAX_RDATA_CACHE = 200_000
+
+
+def _data_of(rdata: dns.rdata.Rdata) -> bytes:
+    """An rdata's wire form, computed once per rdata object (zone snapshots share theirs between answers)."""
+    entry = _rdata_wire.get(id(rdata))
+    if entry is not None and entry[0] is rdata:
+        return entry[1]
+    data = rdata.to_wire()
+    assert data is not None  # no file given: the bytes
+    if len(_rdata_wire) >= MAX_RDATA_CACHE:
+        _rdata_wire.clear()
+    _rdata_wire[id(rdata)] = (rdata, data)
+    return data
+
+
+def _name_wire(name: dns.name.Name) -> bytes:
+    return b"".join(bytes((len(label),)) + label for label in name.labels)
+
+
+def render(
+    query: Query,
+    flags: int,
+    sections: tuple[list[dns.rrset.RRset], list[dns.rrset.RRset], list[dns.rrset.RRset]],
+    limit: int,
+    opt: bytes | None,
+) -> bytes:
+    """The response to ``query`` with these answer, authority and additional RRsets and our OPT (last);
+    ``TooBig`` when it would exceed ``limit`` octets."""
+    out = bytearray(HEADER_SIZE)
+    out += query.question
+    room = limit - (len(opt) if opt else 0)
+    pointers: dict[bytes, int] = {}
+    _remember(pointers, query.qname.lower(), HEADER_SIZE)
+    counts = [0, 0, 0]
+    for index, rrsets in enumerate(sections):
+        for rrset in rrsets:
+            owner = _name_wire(rrset.name)
+            fixed = _RECORD.pack(rrset.rdtype, rrset.rdclass, rrset.ttl, 0)[:-2]
+            for rdata in rrset:
+                data = _data_of(rdata)
+                position = len(out)
+                out += _compressed(owner, pointers, position)
+                out += fixed
+                out += len(data).to_bytes(2, "big")
+                out += data
+                if len(out) > room:
+                    raise TooBig
+                counts[index] += 1
+    if opt:
+        out += opt
+    out[:HEADER_SIZE] = _HEADER_COUNTS.pack(query.id, flags, 1, counts[0], counts[1], counts[2] + (1 if opt else 0))
+    return bytes(out)
+
+
+def _remember(pointers: dict[bytes, int], name: bytes, offset: int, written: int | None = None) -> None:
+    """Record the suffixes of ``name`` (lower-case wire form) that start in its first ``written`` octets
+    (all of them by default), written at ``offset``, for compression."""
+    end = len(name) - 1 if written is None else written
+    position = 0
+    while position < end and offset + position <= MAX_POINTER:
+        pointers.setdefault(name[position:], offset + position)
+        position += 1 + name[position]
+
+
+def _compressed(name: bytes, pointers: dict[bytes, int], offset: int) -> bytes:
+    """``name`` as written at ``offset``: its labels up to the longest suffix written before, then a pointer."""
+    lower = name.lower()
+    position = 0
+    while lower[position]:
+        target = pointers.get(lower[position:])
+        if target is not None:
+            _remember(pointers, lower, offset, position)
+            return name[:position] + (0xC000 | target).to_bytes(2, "big")
+        position += 1 + lower[position]
+    _remember(pointers, lower, offset)
+    return name
 
 
 def patched(cached: bytes, query: Query) -> bytes:

@@ -167,3 +167,27 @@ def test_seeded_fuzz_never_raises_anything_else() -> None:
         except wire.Unanswerable:
             outcomes["unanswerable"] = outcomes.get("unanswerable", 0) + 1
     assert min(outcomes.values()) > 100, outcomes  # every outcome is exercised
+
+
+def test_render_compresses_owners_and_reads_back_as_dnspython_reads_it() -> None:
+    message = dns.message.make_query("Host.SUB.example.com.", "A", use_edns=0)
+    query = wire.parse_query(message.to_wire())
+    authority = [
+        dns.rrset.from_text("Host.SUB.example.com.", 300, "IN", "NS", "ns1.sub.example.com.", "ns.example.net."),
+        dns.rrset.from_text("sub.example.com.", 300, "IN", "DS", "12345 13 2 " + "ab" * 32),
+    ]
+    additional = [dns.rrset.from_text("ns1.sub.example.com.", 300, "IN", "A", "192.0.2.53")]
+    opt = wire.opt_record(1232, 0, False, None)
+    flags = wire.response_flags(query.flags, 0)
+    rendered = wire.render(query, flags, ([], authority, additional), 1232, opt)
+    reply = dns.message.from_wire(rendered)
+    assert reply.id == query.id and reply.question[0].name.to_text() == "Host.SUB.example.com."
+    assert [rrset.to_text().lower() for rrset in reply.authority] == [rrset.to_text().lower() for rrset in authority]
+    assert reply.authority[1].name.to_text() == "SUB.example.com."  # a pointer into the question: its case
+    assert [rrset.to_text().lower() for rrset in reply.additional] == [rrset.to_text().lower() for rrset in additional]
+    assert reply.edns == 0
+    spelled = [rendered.count(b"\x03sub"), rendered.count(b"\x07example")]
+    assert spelled == [1, 3]  # owners are pointers: only the question and the (uncompressed) NS data spell them
+    assert rendered.count(b"\xc0\x0c") == 2  # both NS records' owner: a pointer to the question name
+    with pytest.raises(wire.TooBig):
+        wire.render(query, flags, ([], authority, additional), len(rendered) - 1, opt)
