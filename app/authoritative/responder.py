@@ -51,7 +51,7 @@ BADVERS = 16
 log = logging.getLogger("app.dns")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Outcome:
     """The reply to one message (None: no reply), and what the metrics and the query log say about it."""
 
