@@ -9,15 +9,15 @@ so a resolver reaches one of them by delegation; one listener for all zones has 
 Freshness: before a batch of queries is answered, the zone rows of every candidate name (the query name and
 its ancestors) are read in one indexed statement, through a coalescing loader shared by concurrent batches,
 so an answer never predates a change committed before its query arrived (and so before GetChange said
-INSYNC), in any worker or replica. On a SQLite file that read is skipped while ``PRAGMA data_version`` on
-a connection of our own shows no commit by any connection since the rows were read
+INSYNC), in any worker or replica. On a SQLite file that read is made on a read-only connection of our own,
+and skipped while ``PRAGMA data_version`` on it shows no commit by any connection since the rows were read
 (https://www.sqlite.org/pragma.html#pragma_data_version).
 """
 
 import sqlite3
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -74,18 +74,29 @@ def answering_zone(keys: tuple[str, ...], rows: Mapping[str, Collection[ZoneRef]
     return None
 
 
-class DataVersion:
-    """SQLite's ``PRAGMA data_version`` on a read-only connection of our own: it changes whenever another
-    connection, of any process, commits to the file."""
+class SqliteReader:
+    """A read-only connection of our own to the SQLite file: ``PRAGMA data_version``, which changes whenever
+    another connection, of any process, commits; and zone rows, read on the spot (an indexed read of a
+    few rows takes microseconds, and WAL readers never wait for writers)."""
 
     def __init__(self, path: Path) -> None:
         self._connection = sqlite3.connect(
             f"file:{path.resolve()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
         )
 
-    def read(self) -> int:
+    def data_version(self) -> int:
         version: int = self._connection.execute("PRAGMA data_version").fetchone()[0]
         return version
+
+    def zones(self, column: str, values: list[str]) -> list[tuple[str, ZoneRef]]:
+        """(``column`` value, zone) of the zones whose ``column`` (``sort_name`` or ``id``) is in ``values``."""
+        marks = ",".join("?" * len(values))
+        columns = f"{column}, id, revision, vpc_id IS NOT NULL, created_at"
+        rows = self._connection.execute(f"SELECT {columns} FROM hosted_zone WHERE {column} IN ({marks})", values)
+        return [
+            (key, ZoneRef(zone_id, revision, bool(private), datetime.fromisoformat(created).replace(tzinfo=UTC)))
+            for key, zone_id, revision, private, created in rows
+        ]
 
     def close(self) -> None:
         self._connection.close()
@@ -96,7 +107,7 @@ class ZoneDirectory:
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], sqlite_path: Path | None) -> None:
         self._sessionmaker = sessionmaker
-        self._version = DataVersion(sqlite_path) if sqlite_path is not None else None
+        self._sqlite = SqliteReader(sqlite_path) if sqlite_path is not None else None
         self._seen_version: int | None = None
         self._generation = 0
         self._by_name: dict[str, tuple[ZoneRef, ...]] = {}
@@ -106,12 +117,12 @@ class ZoneDirectory:
         self._id_loader: BatchLoader[str, ZoneRef | None] = BatchLoader(self._fetch_ids)
 
     def close(self) -> None:
-        if self._version is not None:
-            self._version.close()
+        if self._sqlite is not None:
+            self._sqlite.close()
 
     def _check(self) -> int:
         """Forget every row read before the last commit; the generation the rows now belong to."""
-        version = self._version.read() if self._version is not None else None
+        version = self._sqlite.data_version() if self._sqlite is not None else None
         if version is None or version != self._seen_version:
             self._seen_version = version
             self._generation += 1
@@ -162,11 +173,15 @@ class ZoneDirectory:
         return {zone_id: found[zone_id] if zone_id in found else known[zone_id] for zone_id in ids}
 
     async def _fetch_names(self, keys: list[str]) -> dict[str, tuple[ZoneRef, ...]]:
+        found: dict[str, tuple[ZoneRef, ...]] = {}
+        if self._sqlite is not None:
+            for key, ref in self._sqlite.zones("sort_name", keys):
+                found[key] = (*found.get(key, ()), ref)
+            return found
         zone = ZONE_TABLE.c
         query = select(zone.sort_name, zone.id, zone.revision, zone.vpc_id, zone.created_at).where(
             zone.sort_name.in_(keys)
         )
-        found: dict[str, tuple[ZoneRef, ...]] = {}
         async with self._sessionmaker() as session:
             for row in await session.execute(query):
                 ref = ZoneRef(row.id, row.revision, row.vpc_id is not None, row.created_at)
@@ -174,6 +189,8 @@ class ZoneDirectory:
         return found
 
     async def _fetch_ids(self, ids: list[str]) -> dict[str, ZoneRef | None]:
+        if self._sqlite is not None:
+            return dict(self._sqlite.zones("id", ids))
         zone = ZONE_TABLE.c
         query = select(zone.id, zone.revision, zone.vpc_id, zone.created_at).where(zone.id.in_(ids))
         async with self._sessionmaker() as session:

@@ -221,10 +221,10 @@ def cost_parts() -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "version.db"
         sqlite3.connect(path).execute("PRAGMA journal_mode=WAL").close()
-        from app.authoritative.zones import DataVersion
+        from app.authoritative.zones import SqliteReader
 
-        version = DataVersion(path)
-        parts["freshness check (data_version)"] = version.read
+        version = SqliteReader(path)
+        parts["freshness check (data_version)"] = version.data_version
         results = {name: _microseconds(run) for name, run in parts.items()}
         version.close()
     return results
