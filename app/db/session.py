@@ -24,6 +24,11 @@ class LockTimeout(Exception):
     """A write could not get its lock within ``R53_LOCK_TIMEOUT_MS``."""
 
 
+class CommitInDoubt(Exception):
+    """The COMMIT was sent but its answer never came (the connection broke): the transaction may or may not
+    have committed, and only a fresh read can tell."""
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     """Build the async engine with the per-dialect hooks described in the module docstring."""
     if settings.is_sqlite:
@@ -72,15 +77,20 @@ async def write_transaction(
 ) -> AsyncIterator[AsyncSession]:
     """A session inside one write transaction that commits when the block ends without an exception.
 
-    Raises ``LockTimeout`` when the write lock (SQLite) or a row lock (PostgreSQL) is not had in time.
+    Raises ``LockTimeout`` when the write lock (SQLite) or a row lock (PostgreSQL) is not had in time, and
+    ``CommitInDoubt`` when the commit itself fails.
     """
+    committing = False
     try:
         async with sessionmaker() as session, session.begin():
             connection = await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
             if connection.dialect.name == "postgresql":
                 await connection.execute(text(f"SET LOCAL lock_timeout = '{int(lock_timeout_ms)}ms'"))
             yield session
-    except DBAPIError as error:
-        if is_lock_timeout(error):
+            committing = True
+    except Exception as error:
+        if committing:
+            raise CommitInDoubt(str(error)) from error
+        if isinstance(error, DBAPIError) and is_lock_timeout(error):
             raise LockTimeout(str(error.orig)) from error
         raise

@@ -27,10 +27,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
-from app.db.session import LockTimeout, write_transaction
+from app.db.session import CommitInDoubt, LockTimeout, write_transaction
 from app.errors import (
     ConcurrentModification,
     HostedZoneAlreadyExists,
+    InternalFailure,
     KeySigningKeyAlreadyExists,
     NoSuchHostedZone,
     Route53Error,
@@ -206,6 +207,10 @@ class WriteContext:
         """Remove, then add or overwrite, tags of the zone (ChangeTagsForResource)."""
         self._tags.update({(zone.id, key): None for key in remove})
         self._tags.update({(zone.id, key): value for key, value in add.items()})
+
+    def first_change_id(self) -> str | None:
+        """A change record this batch inserts, if any: whether it is stored tells whether the batch committed."""
+        return str(self._changes[0]["id"]) if self._changes else None
 
     def record_change(self, comment: str | None = None) -> ChangeView:
         """The change record of this write (Route 53 ChangeInfo), inserted with the batch."""
@@ -417,17 +422,36 @@ class ZoneWriter:
     async def _commit_batch(self, batch: list["_Pending[Any]"]) -> None:
         """Apply and commit ``batch`` in one transaction and settle every future. A failure of the whole batch
         is re-raised when it holds several requests, so they can be retried one by one; a single request
-        gets it as its own outcome, so this never raises for one."""
+        gets it as its own outcome, so this never raises for one.
+
+        A commit in doubt (its answer lost) is resolved before anything is answered: the batch's change record
+        is read back; if it is there the batch committed and its outcomes stand, if not the batch runs again
+        (at most ``IN_DOUBT_RERUNS`` times); only when the database cannot tell is it a 500."""
         outcomes: list[tuple[bool, Any]] = []
         try:
-            async with write_transaction(self._sessionmaker, self._settings.lock_timeout_ms) as session:
-                ctx = await self._load(session, batch)
-                for pending in batch:
-                    try:
-                        outcomes.append((True, await pending.write.apply(ctx)))
-                    except Route53Error as error:
-                        outcomes.append((False, error))
-                await ctx.flush()
+            for attempt in range(IN_DOUBT_RERUNS + 1):
+                change_id: str | None = None
+                outcomes = []
+                try:
+                    async with write_transaction(self._sessionmaker, self._settings.lock_timeout_ms) as session:
+                        ctx = await self._load(session, batch)
+                        for pending in batch:
+                            try:
+                                outcomes.append((True, await pending.write.apply(ctx)))
+                            except Route53Error as error:
+                                outcomes.append((False, error))
+                        change_id = ctx.first_change_id()
+                        await ctx.flush()
+                    break
+                except CommitInDoubt:
+                    log.warning("the commit of %d writes is in doubt; reading back its change record", len(batch))
+                    landed = await self._landed(change_id) if change_id is not None else False
+                    if landed is True:
+                        break
+                    if landed is None or attempt == IN_DOUBT_RERUNS:
+                        unknown = InternalFailure("The outcome of the request could not be determined.")
+                        outcomes = [(False, unknown) for _ in batch]
+                        break
         except LockTimeout:
             outcomes = [(False, pending.write.busy()) for pending in batch]
         except IntegrityError as error:
@@ -449,6 +473,20 @@ class ZoneWriter:
                 pending.future.set_result(value)
             else:
                 pending.future.set_exception(value)
+
+    async def _landed(self, change_id: str) -> bool | None:
+        """Whether the batch that recorded ``change_id`` committed (its change records commit with it, all or
+        nothing); None when the database cannot be asked. A few attempts, as a broken connection is usually
+        replaced at once."""
+        for attempt in range(IN_DOUBT_READ_ATTEMPTS):
+            try:
+                async with self._sessionmaker() as session:
+                    found = await session.scalar(select(CHANGE_TABLE.c.id).where(CHANGE_TABLE.c.id == change_id))
+                return found is not None
+            except Exception:
+                log.warning("reading back change %s failed (attempt %d)", change_id, attempt + 1, exc_info=True)
+                await asyncio.sleep(IN_DOUBT_READ_DELAY * (attempt + 1))
+        return None
 
     async def _load(self, session: AsyncSession, batch: list["_Pending[Any]"]) -> WriteContext:
         zone_ids = sorted({zone_id for pending in batch for zone_id in pending.write.zone_ids})
@@ -477,6 +515,10 @@ class ZoneWriter:
             other_zones=others,
         )
 
+
+IN_DOUBT_RERUNS = 2
+IN_DOUBT_READ_ATTEMPTS = 5
+IN_DOUBT_READ_DELAY = 0.2  # seconds, times the attempt number
 
 CONCURRENT_MESSAGE = (
     "Another user submitted a request to create, update, or delete the object at the same time that you "
