@@ -44,7 +44,7 @@ COPY app ./app
 
 USER route53
 VOLUME ["/data"]
-EXPOSE 8053
+EXPOSE 8053 8054/udp 8054/tcp
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8053/healthz', timeout=2).status != 200)"]
 ENTRYPOINT ["python", "-m", "app", "serve", "--host", "0.0.0.0", "--port", "8053"]

@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import logging.config
+import os
 
 from app.logs import LEVELS, log_start, logging_config, service_version
 from app.metrics_folder import multiprocess_metrics
@@ -22,6 +23,8 @@ def main(argv: list[str] | None = None) -> None:
     check_store(settings)
     asyncio.run(migrate(settings))
     if args.command == "serve":
+        if settings.dns_host is None:  # the workers read their settings again: DNS on the serve host
+            os.environ["R53_DNS_HOST"] = settings.dns_host = args.host
         config = server.service_config(
             settings,
             "app.main:create_app_from_environment",
@@ -33,7 +36,7 @@ def main(argv: list[str] | None = None) -> None:
             log_config=log_config,
             access_log=False,  # app.access logs each request (app/api/telemetry.py)
         )
-        log_start(settings, f"http://{args.host}:{args.port}", args.workers)
+        log_start(settings, f"http://{args.host}:{args.port}", args.workers, settings.dns_address())
         with multiprocess_metrics(args.workers):
             server.serve(config)
 

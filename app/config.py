@@ -48,6 +48,15 @@ class Settings(BaseSettings):
     max_connections: int = 1000
     shutdown_timeout_seconds: float = 10.0
     database_timeout_seconds: float = 5.0
+    dns_port: int = 8054  # 0: no DNS listener
+    dns_host: str | None = None  # None: the serve host (the CLI passes it), else 127.0.0.1
+
+    @field_validator("dns_port")
+    @classmethod
+    def _port_or_off(cls, port: int) -> int:
+        if not 0 <= port <= 65535:
+            raise ValueError("must be a port number (1-65535), or 0 for no DNS listener")
+        return port
 
     @field_validator("database_url")
     @classmethod
@@ -97,6 +106,17 @@ class Settings(BaseSettings):
         if value <= 0:
             raise ValueError("must be greater than 0")
         return value
+
+    @property
+    def dns_listen_host(self) -> str:
+        return self.dns_host or "127.0.0.1"
+
+    def dns_address(self) -> str | None:
+        """``host:port`` (``[v6]:port``) of the DNS listener, or None when it is off."""
+        if self.dns_port == 0:
+            return None
+        host = self.dns_listen_host
+        return f"[{host}]:{self.dns_port}" if ":" in host else f"{host}:{self.dns_port}"
 
     @property
     def is_sqlite(self) -> bool:

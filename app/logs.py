@@ -34,6 +34,7 @@ QUIET_LIBRARIES = (
 )
 
 access_log = logging.getLogger("app.access")
+dns_log = logging.getLogger("app.dns")
 log = logging.getLogger("app")
 
 
@@ -134,6 +135,33 @@ def log_request(
         "duration_ms": round(seconds * 1000, 3),
     }
     access_log.log(level, "request", fields)
+
+
+def log_dns_query(
+    *,
+    client: str,
+    transport: str,
+    query_id: int,
+    name: str,
+    qtype: str,
+    do: bool,
+    rcode: str,
+    size: int,
+    zone: str | None,
+) -> None:
+    """The DEBUG line of one DNS query (callers check ``dns_log.isEnabledFor(logging.DEBUG)`` first)."""
+    fields = {
+        "client": client,
+        "transport": transport,
+        "id": query_id,
+        "name": name,
+        "type": qtype,
+        "do": do,
+        "rcode": rcode,
+        "size": size,
+        "zone": zone,
+    }
+    dns_log.debug("query", fields)
 
 
 def store_url(settings: Settings) -> str:

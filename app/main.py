@@ -17,6 +17,8 @@ from app.api import record_sets as record_set_routes
 from app.api.telemetry import RequestTelemetryMiddleware
 from app.api.unimplemented import unrouted_response
 from app.api.xml_route import RequestIdMiddleware
+from app.authoritative.listener import start_listener
+from app.authoritative.signing import DnssecSigning
 from app.config import Settings
 from app.db.readiness import ReadinessProbe
 from app.db.session import create_engine, create_sessionmaker
@@ -62,9 +64,14 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.key_signing_keys = KeySigningKeys(sessionmaker, writer, kms, zone_signing)
         app.state.dnssec = Dnssec(sessionmaker, writer, kms, zone_signing)
         app.state.health_checks = HealthChecks(sessionmaker, settings.lock_timeout_ms)
+        dns_listener = await start_listener(
+            settings, sessionmaker, app.state.zone_snapshots, DnssecSigning(zone_signing)
+        )
         try:
             yield
         finally:
+            if dns_listener is not None:
+                await dns_listener.stop()
             await zone_signing.stop()
             await app.state.readiness.close()
             await writer.stop(drain_timeout=settings.shutdown_timeout_seconds * WRITER_DRAIN_SHARE)

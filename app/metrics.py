@@ -9,7 +9,9 @@ Names follow the Prometheus naming practices (base units, ``_seconds``, counters
 * ``route53_hosted_zones``, ``route53_hosted_zones_by_signing_status{status}`` and
   ``route53_key_signing_keys{status}``: the store, read when scraped (one grouped query per table).
 
-DNS query metrics (by query type and rcode) join this module with the DNS listener.
+* ``route53_dns_queries_total{type,rcode,transport}``: DNS queries answered by the listener, counted in
+  process and added to the counter about once a second (``flush_dns_queries``), so that a query costs one
+  dictionary update rather than a (multiprocess) metric update.
 
 With several workers the counts live in ``PROMETHEUS_MULTIPROC_DIR`` (prometheus_client's multiprocess
 mode): ``python -m app serve`` prepares it before the workers start (app.metrics_folder), and a scrape
@@ -17,12 +19,15 @@ answered by any worker sums them all. The store gauges are computed by the scrap
 multiprocess registry runs no custom collectors (client_python docs, "Multiprocess Mode").
 """
 
+import collections
 import os
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sized
 from functools import wraps
 from typing import Any, TypeVar, cast
 
+import dns.rcode
+from dns.rdatatype import RdataType
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
@@ -66,6 +71,32 @@ WRITE_BATCH_SECONDS = Histogram(
     buckets=LATENCY_BUCKETS,
     registry=REGISTRY,
 )
+
+DNS_QUERIES = Counter(
+    "route53_dns_queries",
+    "DNS queries answered, by query type, response code and transport (udp, tcp).",
+    ("type", "rcode", "transport"),
+    registry=REGISTRY,
+)
+DNS_TYPE_NAMES = {member.value: member.name for member in RdataType}  # dnspython's known types; others: OTHER
+
+_dns_counts: collections.Counter[tuple[int, int, str]] = collections.Counter()
+
+
+def count_dns_query(qtype: int, rcode: int, transport: str) -> None:
+    """Count one answered DNS query (added to ``route53_dns_queries_total`` by ``flush_dns_queries``)."""
+    _dns_counts[(qtype, rcode, transport)] += 1
+
+
+def flush_dns_queries() -> None:
+    """Add the DNS queries counted since the last flush to the counter."""
+    counts = dict(_dns_counts)
+    _dns_counts.clear()
+    for (qtype, rcode, transport), count in counts.items():
+        DNS_QUERIES.labels(
+            DNS_TYPE_NAMES.get(qtype, "OTHER"), dns.rcode.to_text(dns.rcode.Rcode.make(rcode)), transport
+        ).inc(count)
+
 
 _request_series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 

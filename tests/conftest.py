@@ -30,6 +30,8 @@ from app.migrations import migrate
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 RUN_ID = uuid.uuid4().hex[:8]
+# No app or server of the tests listens for DNS unless a test gives it a port: 8054 is shared by everyone.
+os.environ["R53_DNS_PORT"] = "0"
 
 
 def _admin_execute(statement: str) -> None:
@@ -115,6 +117,19 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def free_dns_port() -> int:
+    """A port free on 127.0.0.1 for both UDP and TCP."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp, socket.socket() as tcp:
+            udp.bind(("127.0.0.1", 0))
+            port: int = udp.getsockname()[1]
+            try:
+                tcp.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 class LiveServer:

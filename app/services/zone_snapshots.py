@@ -5,6 +5,7 @@ committed batch, and it is kept per process until the zone's ``revision`` moves:
 primary-key read, rebuilding one read of the zone's record sets.
 """
 
+import asyncio
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -34,12 +35,14 @@ class Snapshot:
     private: bool
     zone: resolver.Zone
     alias_zone_ids: frozenset[str]
+    chooses_at_random: bool = False  # weighted or multivalue record sets: answers vary with ``pick``
 
 
 class ZoneSnapshots:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self._sessionmaker = sessionmaker
         self._cache: dict[str, Snapshot] = {}
+        self._reading: dict[str, asyncio.Task[Snapshot | None]] = {}
 
     async def get(self, zone_id: str) -> Snapshot | None:
         """The zone's snapshot at its current revision, or None when there is no such zone."""
@@ -54,6 +57,30 @@ class ZoneSnapshots:
                 return cached
             snapshot = await _read(session, zone_id)
         if snapshot is not None:
+            self._cache[zone_id] = snapshot
+        return snapshot
+
+    async def at_revision(self, zone_id: str, revision: int) -> Snapshot | None:
+        """The zone's snapshot at ``revision`` or later, or None when the zone is gone: no read while the
+        cached one is that recent, else one read, shared by every caller waiting for the same zone."""
+        cached = self._cache.get(zone_id)
+        while cached is None or cached.revision < revision:
+            reading = self._reading.get(zone_id)
+            if reading is None:
+                reading = self._reading[zone_id] = asyncio.create_task(self._reread(zone_id))
+                reading.add_done_callback(lambda _done: self._reading.pop(zone_id, None))
+            cached = await asyncio.shield(reading)
+            if cached is None:
+                return None
+        return cached
+
+    async def _reread(self, zone_id: str) -> Snapshot | None:
+        async with self._sessionmaker() as session:
+            snapshot = await _read(session, zone_id)
+        cached = self._cache.get(zone_id)
+        if snapshot is None:
+            self._cache.pop(zone_id, None)
+        elif cached is None or cached.revision <= snapshot.revision:
             self._cache[zone_id] = snapshot
         return snapshot
 
@@ -95,6 +122,7 @@ async def _read(session: AsyncSession, zone_id: str) -> Snapshot | None:
         private=head.vpc_id is not None,
         zone=zone_snapshot(zone_id, head.name, records),
         alias_zone_ids=_alias_zones(records, zone_id),
+        chooses_at_random=any(record.policy in ("Weight", "MultiValueAnswer") for record in records),
     )
 
 

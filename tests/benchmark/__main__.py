@@ -45,6 +45,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small counts for a smoke run")
     parser.add_argument("--calibrate", action="store_true", help="measure the load generator on a trivial server")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--dns", action="store_true", help="benchmark DNS against PowerDNS instead (--dns --help)")
     return parser.parse_args(argv)
 
 
@@ -103,6 +104,11 @@ def _interrupt(_signum: int, _frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # stop the servers on SIGTERM too
+    argv = sys.argv[1:] if argv is None else argv
+    if "--dns" in argv:
+        from tests.benchmark.dns import main as dns_main
+
+        return dns_main([arg for arg in argv if arg != "--dns"])
     args = parse_args(argv)
     options = resolve(args)
     meta: dict[str, Any] = {

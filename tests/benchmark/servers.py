@@ -107,9 +107,14 @@ def run_server(
         _stop(server)
 
 
-def our_server(workdir: Path, database_url: str, workers: int) -> AbstractContextManager[Server]:
-    """``python -m app serve`` on a free port."""
+def our_server(
+    workdir: Path, database_url: str, workers: int, env: dict[str, str] | None = None, core: int | None = None
+) -> AbstractContextManager[Server]:
+    """``python -m app serve`` on a free port (no DNS listener unless ``env`` sets ``R53_DNS_PORT``), pinned
+    to ``core`` when given."""
+    pinned = ["taskset", "-c", str(core)] if core is not None else []
     argv = [
+        *pinned,
         sys.executable,
         "-m",
         "app",
@@ -121,7 +126,8 @@ def our_server(workdir: Path, database_url: str, workers: int) -> AbstractContex
         "--workers",
         str(workers),
     ]
-    return run_server("ours", argv, workdir, ready_path="/readyz", env={"R53_DATABASE_URL": database_url})
+    settings = {"R53_DATABASE_URL": database_url, "R53_DNS_PORT": "0", **(env or {})}
+    return run_server("ours", argv, workdir, ready_path="/readyz", env=settings)
 
 
 def moto_server(workdir: Path, route53_headers: dict[str, str]) -> AbstractContextManager[Server]:
