@@ -60,7 +60,9 @@ def test_acknowledged_writes_survive_kill_9(template_database: str, tmp_path: Pa
         threads = [threading.Thread(target=load, args=(arn,)) for arn in arns]
         for thread in threads:
             thread.start()
-        time.sleep(2.0)
+        deadline = time.monotonic() + 30  # kill once the load is under way, however busy the machine
+        while len(acknowledged) < 30 and time.monotonic() < deadline:
+            time.sleep(0.05)
         server.stop(kill=True)
         stop.set()
         for thread in threads:
