@@ -85,7 +85,7 @@ class LocalKmsBackend:
         async with self._sessionmaker() as session:
             rows = await session.execute(select(*_VIEW_COLUMNS).where(KmsKey.arn.in_(arns)))
         views = {row.arn: _view(row._mapping) for row in rows}
-        await prepare_verdicts(view.policy for view in views.values())
+        await prepare_verdicts((view.policy, view.account_id) for view in views.values())
         return views
 
     async def sign(self, arn: str, message: bytes, zone_account: str | None = None) -> bytes:
@@ -162,7 +162,7 @@ class RemoteKmsBackend:
     async def describe(self, arn: str) -> KmsKeyView | None:
         view = await asyncio.to_thread(self._describe, arn)
         if view is not None:
-            await prepare_verdicts([view.policy])
+            await prepare_verdicts([(view.policy, view.account_id)])
         return view
 
     async def describe_many(self, arns: Collection[str]) -> dict[str, KmsKeyView]:

@@ -23,23 +23,26 @@ REQUIRED_ACTIONS = ("kms:DescribeKey", "kms:GetPublicKey", "kms:Sign")
 MAX_POLICY_BYTES = 32768  # KMS Developer Guide, "Quotas": a key policy document is at most 32 KB
 INLINE_POLICY_CHARS = 4096  # shorter policies cost less to evaluate than a hop to a worker thread
 _CACHE_SIZE = 4096
-_verdicts: OrderedDict[tuple[str, str | None], bool] = OrderedDict()
+_verdicts: OrderedDict[tuple[str, str | None, str | None], bool] = OrderedDict()
 _verdicts_lock = threading.Lock()
 
 
-async def prepare_verdicts(policies: Iterable[str]) -> None:
-    """Evaluate, in a worker thread, the policies longer than ``INLINE_POLICY_CHARS`` not yet cached (for a
-    zone in the key's own account, the common case), so that ``grants_dnssec_access`` answers them from the
-    cache on the event loop."""
-    pending = {policy for policy in policies if len(policy) > INLINE_POLICY_CHARS and (policy, None) not in _verdicts}
+async def prepare_verdicts(policies: Iterable[tuple[str, str | None]]) -> None:
+    """Evaluate, in a worker thread, the (policy, owner account) pairs whose policy is longer than
+    ``INLINE_POLICY_CHARS`` and not cached yet, for zones of the key's own account (the common case), so
+    that ``grants_dnssec_access`` answers them from the cache on the event loop."""
+    pending = {
+        (policy, account)
+        for policy, account in policies
+        if len(policy) > INLINE_POLICY_CHARS and (policy, account, account) not in _verdicts
+    }
     if pending:
-        await asyncio.to_thread(lambda: [grants_dnssec_access(policy) for policy in pending])
+        await asyncio.to_thread(lambda: [grants_dnssec_access(policy, account, account) for policy, account in pending])
 
 
 def grants_dnssec_access(policy: str, zone_account: str | None = None, key_account: str | None = None) -> bool:
     """``evaluate_policy``, cached (least recently used verdicts are forgotten first)."""
-    cross_account = None if zone_account == key_account else zone_account
-    cache_key = (policy, cross_account)
+    cache_key = (policy, zone_account, key_account)
     with _verdicts_lock:
         verdict = _verdicts.get(cache_key)
         if verdict is not None:
