@@ -4,11 +4,13 @@ error by another; cross-account KMS use works only as the key policy grants it."
 
 import json
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, free_dns_port, fresh_database_url
+from tests.dns_tools import ask, plain, upsert
 from tests.e2e.helpers import bare, error_of, insync, new_ksk, new_zone, no_such_zone, poll, zone_state
 
 A, B, C = "111111111111", "222222222222", "333333333333"
@@ -368,3 +370,34 @@ def test_a_ksk_key_of_another_account_needs_its_policy_to_name_the_zone_account(
         "Status": "ACTIVE",
     }
     assert error_of(r53[A].create_key_signing_key, **create)[0] == "InvalidKMSArn"
+
+
+def test_the_dns_listener_serves_every_account_and_the_first_zone_of_a_name_answers(
+    template_database: str, tmp_path: Path
+) -> None:
+    urls = fresh_database_url(template_database, tmp_path)
+    server = LiveServer(next(urls), tmp_path, dns_port=str(free_dns_port())).start()
+    try:
+        port = int(server.settings["dns_port"])
+        first, second = server.client("route53", access_key=A), server.client("route53", access_key=B)
+        name = f"{uuid.uuid4().hex[:8]}.example.com."
+        zone_a, zone_b = new_zone(first, name), new_zone(second, name)
+        insync(first, upsert(first, zone_a, plain(f"www.{name}", "A", "192.0.2.1")))
+        insync(second, upsert(second, zone_b, plain(f"www.{name}", "A", "192.0.2.2")))
+        only_b = f"{uuid.uuid4().hex[:8]}.example.net."
+        zone_c = new_zone(second, only_b)
+        insync(second, upsert(second, zone_c, plain(f"www.{only_b}", "A", "192.0.2.3")))
+
+        def address(query: str) -> list[str]:
+            answer = ask(port, query, "A")
+            return [item.to_text() for rrset in answer.answer for item in rrset]
+
+        assert address(f"www.{name}") == ["192.0.2.1"]  # A's zone was created first
+        assert address(f"www.{only_b}") == ["192.0.2.3"]  # B's zones are served as well
+        batch = {"Changes": [{"Action": "DELETE", "ResourceRecordSet": plain(f"www.{name}", "A", "192.0.2.1")}]}
+        first.change_resource_record_sets(HostedZoneId=zone_a, ChangeBatch=batch)
+        first.delete_hosted_zone(Id=zone_a)
+        assert poll(lambda: address(f"www.{name}"), ["192.0.2.2"]) == ["192.0.2.2"]  # now B's answers
+    finally:
+        server.stop()
+        next(urls, None)
