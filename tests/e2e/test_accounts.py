@@ -292,6 +292,11 @@ def test_kms_keys_and_aliases_belong_to_one_account(kms: dict[str, Any]) -> None
         ("list_resource_tags", {}),
         ("tag_resource", {"Tags": [{"TagKey": "k", "TagValue": "v"}]}),
         ("sign", {"Message": b"m", "SigningAlgorithm": "ECDSA_SHA_256"}),
+        ("verify", {"Message": b"m", "Signature": b"s" * 70, "SigningAlgorithm": "ECDSA_SHA_256"}),
+        ("get_key_rotation_status", {}),
+        ("put_key_policy", {"PolicyName": "default", "Policy": dnssec_policy(B)}),
+        ("cancel_key_deletion", {}),
+        ("untag_resource", {"TagKeys": ["k"]}),
     ):
         assert error_of(getattr(kms[B], operation), KeyId=arn, **extra) == by_arn, operation
     alias_arn = f"arn:aws:kms:us-east-1:{A}:{alias}"
@@ -307,6 +312,8 @@ def test_kms_keys_and_aliases_belong_to_one_account(kms: dict[str, Any]) -> None
     assert error_of(kms[B].list_aliases, KeyId=arn) == by_arn
     assert error_of(kms[B].create_alias, AliasName="alias/steal", TargetKeyId=arn) == by_arn
     assert kms[A].describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "Enabled"  # nothing B tried landed
+    assert kms[A].get_key_policy(KeyId=key_id, PolicyName="default")["Policy"] == dnssec_policy(A)
+    assert kms[A].list_resource_tags(KeyId=key_id)["Tags"] == []
 
 
 def test_a_key_policy_grants_another_account_what_kms_allows_across_accounts(kms: dict[str, Any]) -> None:
