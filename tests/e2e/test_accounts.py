@@ -92,6 +92,8 @@ def test_the_access_key_names_the_account(r53: dict[str, Any], live_server: Live
         assert error_of(r53[account].get_hosted_zone, Id=zone_id) == no_such_zone(zone_id)
     thirteen = live_server.client("route53", access_key="1111111111112")  # not 12 digits: the default account
     assert thirteen.get_hosted_zone(Id=zone_id)
+    logged = poll(lambda: "account=111111111111" in live_server.log_path.read_text(), True)
+    assert logged  # the access log names the account each request acted for
 
 
 def test_hosted_zones_and_their_record_sets_and_tags_stay_in_their_account(r53: dict[str, Any]) -> None:
