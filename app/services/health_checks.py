@@ -388,7 +388,8 @@ class HealthChecks:
             return await self._create(account, caller_reference, config)
         except IntegrityError:
             # Another create with this reference committed first (the primary key of
-            # health_check_caller_reference); run again, now seeing it, to answer as for a retry.
+            # health_check_caller_reference). The account lock serializes creates, so this is the backstop
+            # should a create ever run without it; run again, now seeing it, to answer as for a retry.
             return await self._create(account, caller_reference, config)
 
     async def _create(self, account: str, caller_reference: str, config: HealthCheckConfig) -> HealthCheckView:
