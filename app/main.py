@@ -17,6 +17,8 @@ from app.api import record_sets as record_set_routes
 from app.api.telemetry import RequestTelemetryMiddleware
 from app.api.unimplemented import unrouted_response
 from app.api.xml_route import RequestIdMiddleware
+from app.auth.credentials import load_credentials
+from app.auth.middleware import SignatureMiddleware
 from app.authoritative.listener import start_listener
 from app.authoritative.signing import DnssecSigning
 from app.config import Settings
@@ -86,6 +88,9 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
         redirect_slashes=False,  # a trailing slash is a missing id (NoSuch…), never a redirect
     )
+    if settings.auth == "sigv4":
+        credentials = load_credentials(settings.credentials_file)
+        app.add_middleware(SignatureMiddleware, credentials=credentials, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(RequestTelemetryMiddleware)
     app.include_router(hosted_zone_routes.router)
