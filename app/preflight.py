@@ -15,7 +15,7 @@ from app.db.session import create_engine
 from app.logs import store_url
 
 EXIT_BAD_SETTING = 2  # as argparse exits on a bad command line
-_SECRET_SETTINGS = ("database_url",)  # never echoed: a URL may carry a password
+_SECRET_SETTINGS = ("database_url", "master_key")  # never echoed: a URL may carry a password
 
 
 def fail(message: str) -> NoReturn:

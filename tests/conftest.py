@@ -6,6 +6,7 @@ each test gets a fresh copy, so tests never share state.
 """
 
 import asyncio
+import base64
 import os
 import shutil
 import socket
@@ -32,6 +33,8 @@ POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 RUN_ID = uuid.uuid4().hex[:8]
 # No app or server of the tests listens for DNS unless a test gives it a port: 8054 is shared by everyone.
 os.environ["R53_DNS_PORT"] = "0"
+if POSTGRES_URL:  # PostgreSQL stores need a configured master key (app.secrets); SQLite ones make their own
+    os.environ.setdefault("R53_MASTER_KEY", base64.b64encode(b"route53-dnssec test master key!!").decode())
 
 
 def _admin_execute(statement: str) -> None:

@@ -44,6 +44,7 @@ class KeyRow:
 @dataclass(eq=False)
 class ZoneRow:
     id: str
+    account_id: str
     name: str
     sort_name: str
     caller_reference: str
