@@ -113,10 +113,12 @@ async def test_signed_requests_pass_and_act_for_their_account(
         kms_body = b'{"KeySpec":"ECC_NIST_P256","KeyUsage":"SIGN_VERIFY"}'
         response = await http.post("/", content=kms_body, headers=kms_headers("CreateKey", kms_body))
         assert response.status_code == 200, response.text
+        assert ":111111111111:key/" in response.json()["KeyMetadata"]["Arn"]
+        assert await list_zones(http, key=("AKIABOB", "bob-secret")) == []
         temporary = signed_headers("GET", path, key=("ASIATEMP", "temp-secret"), token="good-token")
         assert (await http.get(path, headers=temporary)).status_code == 200
     accounts = [record["account"] for record in access_records(caplog)]
-    assert accounts == ["111111111111", "111111111111", "111111111111", "333333333333"]
+    assert accounts == ["111111111111", "111111111111", "111111111111", "222222222222", "333333333333"]
 
 
 ROUTE53_CASES = {
