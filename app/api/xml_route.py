@@ -109,7 +109,10 @@ class XmlRoute(APIRoute):
                 if error.code not in modeled_codes(operation):
                     warnings.warn(f"{operation} raised {error.code}", UnmodeledErrorWarning, stacklevel=1)
                 label_error(request, error.code)
-                return error_response(error, rid)
+                response = error_response(error, rid)
+                if isinstance(error, ServiceUnavailable):
+                    response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+                return response
             except StoreWasReset as reset:
                 label_error(request, ServiceUnavailable.code)
                 response = error_response(ServiceUnavailable(str(reset)), rid)
