@@ -1,6 +1,7 @@
 """The admin API in process: health fields, the bearer token, reset of one account or all, the reset fence
 on every write path (zone writer, KMS, health checks), and import's refusals."""
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
@@ -176,3 +177,29 @@ async def test_import_refusals(http: httpx.AsyncClient) -> None:
         assert (await http.post("/_route53/import", json=bad, headers=ADMIN)).status_code == status
     assert (await http.post("/_route53/import", content=b"{", headers=ADMIN)).status_code == 400
     assert await zone_names(http, "222222222222") == []
+
+
+async def test_a_write_in_flight_during_a_reset_never_lands(
+    http: httpx.AsyncClient, admin_app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CreateHostedZone whose batch is held back until a reset has committed is refused (503), and the
+    account stays empty; the next create after the reset lands."""
+    writer = admin_app.state.writer
+    held, release = asyncio.Event(), asyncio.Event()
+    commit = writer._commit_batch
+
+    async def held_back(batch: Any) -> None:
+        held.set()
+        await release.wait()
+        await commit(batch)
+
+    monkeypatch.setattr(writer, "_commit_batch", held_back)
+    in_flight = asyncio.create_task(create_zone(http, "111111111111", "in-flight.example"))
+    await asyncio.wait_for(held.wait(), 5)
+    assert (await http.post("/_route53/reset", params={"account": "111111111111"}, headers=ADMIN)).status_code == 200
+    release.set()
+    response = await in_flight
+    assert response.status_code == 503, response.text
+    assert await zone_names(http, "111111111111") == []
+    monkeypatch.setattr(writer, "_commit_batch", commit)
+    assert (await create_zone(http, "111111111111", "after.example")).status_code == 201
