@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     @field_validator("account_id")
     @classmethod
     def _twelve_digits(cls, account: str) -> str:
-        if not (len(account) == 12 and account.isdigit()):
+        if not (len(account) == 12 and account.isascii() and account.isdigit()):
             raise ValueError("must be a 12-digit AWS account id")
         return account
 

@@ -194,12 +194,13 @@ class LiveServer:
             self.process.wait(timeout=30)
         self.process = None
 
-    def client(self, service: str, region: str = "us-east-1") -> Any:
+    def client(self, service: str, region: str = "us-east-1", access_key: str = "test") -> Any:
+        """A boto3 client; a 12-digit ``access_key`` acts for that account, any other for R53_ACCOUNT_ID."""
         return boto3.client(
             service,
             endpoint_url=self.url,
             region_name=region,
-            aws_access_key_id="test",
+            aws_access_key_id=access_key,
             aws_secret_access_key="test",
             config=BotoConfig(retries={"max_attempts": 1}),
         )

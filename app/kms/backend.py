@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class KmsKeyView:
-    """A KMS key as Route 53 sees it; ``public_key_der`` is None for symmetric or non-enabled keys."""
+    """A KMS key as Route 53 sees it; ``public_key_der`` is None for symmetric or non-enabled keys.
+    ``local``: a key of this service's own KMS, whose account is one of this service's accounts (a remote
+    KMS's account is another world: its key policies are evaluated without the zone's account)."""
 
     arn: str
     key_id: str
@@ -41,6 +43,7 @@ class KmsKeyView:
     key_usage: str
     policy: str
     public_key_der: bytes | None
+    local: bool = True
 
 
 class KmsSignFailed(Exception):
@@ -162,7 +165,7 @@ class RemoteKmsBackend:
     async def describe(self, arn: str) -> KmsKeyView | None:
         view = await asyncio.to_thread(self._describe, arn)
         if view is not None:
-            await prepare_verdicts([(view.policy, view.account_id)])
+            await prepare_verdicts([(view.policy, None)])  # evaluated without accounts (KmsKeyView.local)
         return view
 
     async def describe_many(self, arns: Collection[str]) -> dict[str, KmsKeyView]:
@@ -210,6 +213,7 @@ class RemoteKmsBackend:
             key_usage=metadata["KeyUsage"],
             policy=policy,
             public_key_der=public_key,
+            local=False,
         )
 
 
@@ -226,6 +230,7 @@ def _unreadable(arn: str) -> KmsKeyView:
         key_usage="SIGN_VERIFY",
         policy="",
         public_key_der=None,
+        local=False,
     )
 
 

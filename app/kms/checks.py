@@ -60,7 +60,7 @@ def dnssec_key_problem(arn: str, view: KmsKeyView | None, zone_account: str | No
         return (
             f"The CMK with ARN '{arn}' has key usage '{view.key_usage}'. DNSSEC signing requires key usage SIGN_VERIFY."
         )
-    if not grants_dnssec_access(view.policy, zone_account, view.account_id):
+    if not grants_dnssec_access(view.policy, zone_account if view.local else None, view.account_id):
         return (
             f"The CMK with ARN '{arn}' did not grant all required permissions for DNSSEC usage. "
             "Please review your key-policy, and verify that you and Route 53 have permissions to perform "

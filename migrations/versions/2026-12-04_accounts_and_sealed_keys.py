@@ -75,6 +75,17 @@ def upgrade() -> None:
         batch_op.drop_constraint(batch_op.f("pk_kms_alias"), type_="primary")
         batch_op.create_primary_key(batch_op.f("pk_kms_alias"), ["account_id", "region", "alias_name"])
     _reseal(sealer(settings), seal=True)
+    _check_references()
+
+
+def _check_references() -> None:
+    """SQLite runs migrations without foreign-key enforcement (``app.db.session.create_engine``): make sure the
+    rebuilt tables left every reference whole."""
+    connection = op.get_bind()
+    if connection.dialect.name == "sqlite":
+        broken = connection.execute(sa.text("PRAGMA foreign_key_check")).all()
+        if broken:
+            raise RuntimeError(f"rows refer to missing rows after the migration: {broken[:5]}")
 
 
 def downgrade() -> None:
