@@ -12,7 +12,7 @@ from unittest import mock
 
 import httpx
 import pytest
-from botocore.auth import SigV4Auth
+from botocore.auth import SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from fastapi import FastAPI
@@ -213,3 +213,23 @@ async def test_exempt_paths_need_no_signature(http: httpx.AsyncClient) -> None:
 async def test_an_unknown_path_is_refused_before_routing(http: httpx.AsyncClient) -> None:
     response = await http.get("/2013-04-01/nothing")
     await route53_error(response, "MissingAuthenticationToken", "Request is missing Authentication Token")
+
+
+async def test_presigned_query_string_passes(http: httpx.AsyncClient) -> None:
+    """A GET presigned with botocore's SigV4QueryAuth (no Authorization header) is verified from its query."""
+    assert (
+        await http.post(
+            "/2013-04-01/hostedzone",
+            content=create_zone_body("p.example", "r"),
+            headers=signed_headers("POST", "/2013-04-01/hostedzone", create_zone_body("p.example", "r").encode()),
+        )
+    ).status_code == 201
+    request = AWSRequest(method="GET", url=BASE + "/2013-04-01/hostedzone?maxitems=1")
+    SigV4QueryAuth(Credentials("AKIAALICE", "alice-secret"), "route53", "us-east-1").add_auth(request)
+    url = request.prepare().url
+    assert "X-Amz-Signature=" in url
+    response = await http.get(url)
+    assert response.status_code == 200, response.text
+    assert "<Name>p.example.</Name>" in response.text
+    tampered = await http.get(url.replace("maxitems=1", "maxitems=2"))
+    await route53_error(tampered, "SignatureDoesNotMatch", WRONG)

@@ -32,7 +32,7 @@ def servers(
     folder = tmp_path_factory.mktemp(request.param)
     urls = fresh_database_url(template_database, folder)
     url = next(urls)
-    started = [LiveServer(url, folder, workers=workers).start() for _ in range(replicas)]
+    started = [LiveServer(url, folder, workers=workers, max_hosted_zones="100000").start() for _ in range(replicas)]
     try:
         yield started
     finally:
@@ -67,7 +67,7 @@ def load(server: LiveServer, account: str, thread: int, stop: threading.Event) -
     number = 0
     while not stop.is_set():
         number += 1
-        name = f"{account}-{thread}-{number}.reset.example."
+        name = f"{account}-{thread}-{number}-{uuid.uuid4().hex[:6]}.reset.example."
         started = time.monotonic()
         try:
             route53.create_hosted_zone(Name=name, CallerReference=uuid.uuid4().hex)
@@ -88,7 +88,9 @@ def zone_names(server: LiveServer, account: str) -> set[str]:
     return {zone["Name"] for page in pages for zone in page["HostedZones"]}
 
 
-def test_reset_of_one_account_under_load(servers: list[LiveServer]) -> None:
+def run_load_around_a_reset(servers: list[LiveServer], params: dict[str, str]) -> tuple[list[Attempt], float, float]:
+    """Two accounts' clients writing for 1.5 s, a reset (``params``), 1 s more; every attempt, and when the
+    reset was sent and answered."""
     stop = threading.Event()
     jobs = [
         (servers[index % len(servers)], account, index)
@@ -99,7 +101,7 @@ def test_reset_of_one_account_under_load(servers: list[LiveServer]) -> None:
         futures = [pool.submit(load, server, account, index, stop) for server, account, index in jobs]
         time.sleep(1.5)
         reset_sent = time.monotonic()
-        response = httpx.post(f"{servers[-1].url}/_route53/reset", params={"account": RESET}, timeout=30)
+        response = httpx.post(f"{servers[-1].url}/_route53/reset", params=params, timeout=30)
         reset_done = time.monotonic()
         assert response.status_code == 200, response.text
         time.sleep(1.0)
@@ -108,18 +110,38 @@ def test_reset_of_one_account_under_load(servers: list[LiveServer]) -> None:
     outcomes = {attempt.outcome for attempt in attempts}
     assert outcomes <= {"ok", "ServiceUnavailable/503"}, outcomes
     time.sleep(0.5)
-    reset_zones = zone_names(servers[0], RESET)
-    ours = [attempt for attempt in attempts if attempt.account == RESET]
+    return attempts, reset_sent, reset_done
+
+
+def check_reset_account(
+    servers: list[LiveServer], account: str, attempts: list[Attempt], reset_sent: float, reset_done: float
+) -> None:
+    """Nothing acknowledged before the reset, nothing refused, only what was acknowledged, all that was
+    acknowledged after it; and it stays so."""
+    present = zone_names(servers[0], account)
+    ours = [attempt for attempt in attempts if attempt.account == account]
     acknowledged = {attempt.name for attempt in ours if attempt.outcome == "ok"}
     before = {attempt.name for attempt in ours if attempt.outcome == "ok" and attempt.finished < reset_sent}
     after = {attempt.name for attempt in ours if attempt.outcome == "ok" and attempt.started > reset_done}
     refused = {attempt.name for attempt in ours if attempt.outcome != "ok"}
     assert before and after, (len(before), len(after))  # the load ran on both sides of the reset
-    assert not reset_zones & before
-    assert not reset_zones & refused
-    assert reset_zones <= acknowledged
-    assert after <= reset_zones
-    kept = {attempt.name for attempt in attempts if attempt.account == KEPT and attempt.outcome == "ok"}
-    assert zone_names(servers[0], KEPT) == kept
+    assert not present & before
+    assert not present & refused
+    assert present <= acknowledged
+    assert after <= present
     time.sleep(1.0)
-    assert zone_names(servers[-1], RESET) == reset_zones  # and stays so: nothing in flight landed later
+    assert zone_names(servers[-1], account) == present  # nothing in flight landed later
+
+
+def test_reset_of_one_account_under_load(servers: list[LiveServer]) -> None:
+    attempts, reset_sent, reset_done = run_load_around_a_reset(servers, {"account": RESET})
+    check_reset_account(servers, RESET, attempts, reset_sent, reset_done)
+    kept = {attempt.name for attempt in attempts if attempt.account == KEPT and attempt.outcome == "ok"}
+    assert zone_names(servers[0], KEPT) >= kept
+    assert {name for name in zone_names(servers[0], KEPT) if name.endswith(".reset.example.")} == kept
+
+
+def test_reset_of_everything_under_load(servers: list[LiveServer]) -> None:
+    attempts, reset_sent, reset_done = run_load_around_a_reset(servers, {})
+    for account in (RESET, KEPT):
+        check_reset_account(servers, account, attempts, reset_sent, reset_done)
