@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import LargeBinary, Table, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.admin.ownership import ACCOUNT_TABLES, GENERATED_IDS, owned_by
@@ -126,14 +126,14 @@ def _decoded_rows(table: Table, rows: list[dict[str, Any]], sealer: Sealer, floo
             raise TransferError(400, f"tables.{table.name}[{number}] must have exactly the columns {sorted(columns)}")
         try:
             values = {name: _decoder(table, name)(value) for name, value in row.items()}
+            context = _sealed_context(table.name, values)
+            if context is not None:
+                values["private_key"] = sealer.seal(values["private_key"], context)
+            if table.name == "hosted_zone":
+                values["revision"] = floor + 1 + int(values["revision"])
         except (binascii.Error, TypeError, ValueError) as error:
             raise TransferError(400, f"tables.{table.name}[{number}]: {error}") from error
-        context = _sealed_context(table.name, values)
-        if context is not None:
-            values["private_key"] = sealer.seal(values["private_key"], context)
         values.pop(GENERATED_IDS.get(table.name, ""), None)
-        if table.name == "hosted_zone":
-            values["revision"] = floor + 1 + int(values["revision"])
         decoded.append(values)
     return decoded
 
@@ -169,6 +169,8 @@ async def import_account(
                 written[table.name] = len(decoded[table.name])
     except IntegrityError as error:
         raise TransferError(409, f"the document's rows clash with the store's: {error.orig}") from error
+    except (DBAPIError, StatementError) as error:  # a value of the wrong type for its column
+        raise TransferError(400, f"the document's rows do not fit the store: {error}") from error
     except SealedValueError as error:
         raise TransferError(400, str(error)) from error
     return {"account": account, "imported": written}

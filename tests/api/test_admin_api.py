@@ -203,3 +203,16 @@ async def test_a_write_in_flight_during_a_reset_never_lands(
     assert await zone_names(http, "111111111111") == []
     monkeypatch.setattr(writer, "_commit_batch", commit)
     assert (await create_zone(http, "111111111111", "after.example")).status_code == 201
+
+
+async def test_import_of_wrongly_typed_values_is_400_and_writes_nothing(http: httpx.AsyncClient) -> None:
+    assert (await create_zone(http, "111111111111", "typed.example")).status_code == 201
+    exported = (await http.get("/_route53/export", params={"account": "111111111111"}, headers=ADMIN)).json()
+    assert (await http.post("/_route53/reset", headers=ADMIN)).status_code == 200
+    for table, column, value in [("hosted_zone", "revision", "many"), ("change", "submitted_at", "yesterday"),
+                                 ("resource_record_set", "document", {"not": "text"})]:  # fmt: skip
+        broken = json.loads(json.dumps(exported))
+        broken["tables"][table][0][column] = value
+        response = await http.post("/_route53/import", json=broken, headers=ADMIN)
+        assert response.status_code == 400, (table, response.text)
+    assert await zone_names(http, "111111111111") == []
