@@ -1,6 +1,6 @@
-"""``R53_AUTH=sigv4`` on the real server with boto3: matching credentials pass on Route 53 and KMS; a wrong
-secret, an unknown key and an expired session token give the AWS error each SDK sees; start-up refuses a
-missing or invalid credentials file."""
+"""``R53_AUTH=sigv4`` on the real server with boto3, and the DNSSEC flow of the AWS SDK for JavaScript v3 (its
+own signer): matching credentials pass on Route 53 and KMS; a wrong secret, an unknown key and an expired
+session token give the AWS error each SDK sees; start-up refuses a missing or invalid credentials file."""
 
 import os
 import subprocess
@@ -15,9 +15,17 @@ import pytest
 from botocore.config import Config
 
 from tests.conftest import ROOT, LiveServer, fresh_database_url
+from tests.e2e import test_js_sdk as js_flow
 from tests.e2e.helpers import error_of
+from tests.e2e.test_js_sdk import node_project
 
-CREDENTIALS = "AKIAALICE alice-secret 111111111111\nASIAOLD old-secret 111111111111 tok 2020-01-01T00:00:00Z\n"
+__all__ = ["node_project"]  # the fixture, for the JavaScript flow below
+
+CREDENTIALS = (
+    "AKIAALICE alice-secret 111111111111\n"
+    "ASIAOLD old-secret 111111111111 tok 2020-01-01T00:00:00Z\n"
+    "test test 123456789012  # the JavaScript flow's credentials\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +101,8 @@ def test_start_up_refuses_a_bad_credentials_file(tmp_path: Path, file_text: str 
     )
     assert done.returncode == 2
     assert done.stderr.decode().startswith(f"route53-dnssec: error: {message}")
+
+
+def test_the_javascript_sdk_flow_passes_verification(signed_server: LiveServer, node_project: Path) -> None:
+    """The whole DNSSEC flow of the AWS SDK for JavaScript v3 (its own SigV4 signer) under R53_AUTH=sigv4."""
+    js_flow.test_dnssec_flow_through_the_js_sdk(signed_server, node_project)
