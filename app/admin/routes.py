@@ -7,6 +7,7 @@
 
 import hmac
 import json
+import logging
 import time
 from typing import Any
 
@@ -20,6 +21,7 @@ from app.config import Settings
 from app.logs import service_version
 from app.migrations import head_revision
 
+log = logging.getLogger(__name__)
 STARTED = time.monotonic()
 
 
@@ -93,6 +95,7 @@ async def reset(request: Request, account: str | None = None) -> JSONResponse:
     settings: Settings = request.app.state.settings
     scope = checked_account(account, required=False)
     deleted = await reset_store(request.app.state.sessionmaker, settings.lock_timeout_ms, scope)
+    log.warning("admin reset of %s: %d rows deleted", scope or "every account", sum(deleted.values()))
     return JSONResponse({"reset": scope or "all", "deleted": deleted})
 
 
@@ -124,4 +127,5 @@ async def import_state(request: Request, replace: bool = False) -> JSONResponse:
         )
     except TransferError as error:
         return admin_error(error.status, "Conflict" if error.status == 409 else "InvalidRequest", error.message)
+    log.warning("admin import into account %s: %d rows", result["account"], sum(result["imported"].values()))
     return JSONResponse(result)
