@@ -18,13 +18,12 @@ import time
 from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.api.telemetry import request_account
 from app.db.models import StoreReset
 
 ALL_ACCOUNTS = "*"
@@ -43,7 +42,11 @@ class Arrival:
 
     @property
     def account(self) -> str:
-        return request_account(self.scope)
+        """As ``app.api.telemetry.request_account`` reads it (not imported: this module is imported by the
+        command line before the metrics folder is prepared, and that one imports prometheus_client)."""
+        state: dict[str, Any] = self.scope.get("state", {})
+        account: str = state.get("account") or self.scope["app"].state.settings.account_id
+        return account
 
 
 _ARRIVAL: ContextVar[Arrival | None] = ContextVar("request_arrival", default=None)
