@@ -364,12 +364,19 @@ class ZoneSigningService:
 
     # -- the DNS listener's side --------------------------------------------------------------------------
 
-    async def material(self, snapshot: Snapshot, now: float) -> SigningMaterial | None:
+    def cached_material(self, snapshot: Snapshot, now: float) -> tuple[bool, SigningMaterial | None]:
+        """``(True, material)`` when ``material`` would give it without waiting, else ``(False, None)``."""
         if snapshot.serve_signature != "SIGNING" or snapshot.private:
-            return None
+            return True, None
         cached = self._materials.get(snapshot.zone_id)
         if cached is not None and cached.revision >= snapshot.revision and now < cached.valid_until:
-            return cached.material
+            return True, cached.material
+        return False, None
+
+    async def material(self, snapshot: Snapshot, now: float) -> SigningMaterial | None:
+        known, material = self.cached_material(snapshot, now)
+        if known:
+            return material
         async with self._lock(snapshot.zone_id):
             cached = self._materials.get(snapshot.zone_id)
             if cached is not None and cached.revision >= snapshot.revision and now < cached.valid_until:
