@@ -77,7 +77,7 @@ class SignatureMiddleware:
         headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]]
         signed = SignedRequest(
             method=scope["method"],
-            raw_path=scope.get("raw_path", scope["path"].encode()).decode("latin-1"),
+            raw_path=(scope.get("raw_path") or scope["path"].encode()).decode("latin-1"),
             raw_query=scope.get("query_string", b"").decode("latin-1"),
             headers=headers,
             body=body,
