@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     database_timeout_seconds: float = 5.0
     dns_port: int = 8054  # 0: no DNS listener
     dns_host: str | None = None  # None: the serve host (the CLI passes it), else 127.0.0.1
+    auth: Literal["none", "sigv4"] = "none"
+    credentials_file: Path | None = None  # with auth=sigv4: app.auth.credentials
+    admin_token: str | None = None  # set: the admin API (/_route53/...) needs "Authorization: Bearer <token>"
 
     @field_validator("account_id")
     @classmethod

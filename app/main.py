@@ -9,6 +9,8 @@ from fastapi.responses import PlainTextResponse, Response
 from starlette.exceptions import HTTPException
 
 from app.accounts.identity import AccountMiddleware
+from app.admin import routes as admin_routes
+from app.admin.routes import AdminRefusal
 from app.api import dnssec as dnssec_routes
 from app.api import health_checks as health_check_routes
 from app.api import hosted_zones as hosted_zone_routes
@@ -18,9 +20,12 @@ from app.api import record_sets as record_set_routes
 from app.api.telemetry import RequestTelemetryMiddleware
 from app.api.unimplemented import unrouted_response
 from app.api.xml_route import RequestIdMiddleware
+from app.auth.credentials import load_credentials
+from app.auth.middleware import SignatureMiddleware
 from app.authoritative.listener import start_listener
 from app.authoritative.signing import DnssecSigning
 from app.config import Settings
+from app.db.fence import ArrivalMiddleware
 from app.db.readiness import ReadinessProbe
 from app.db.session import create_engine, create_sessionmaker
 from app.kms.backend import build_kms_backend
@@ -53,6 +58,8 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.settings = settings
         app.state.writer = writer
         app.state.engine = engine
+        app.state.sessionmaker = sessionmaker
+        app.state.sealer = key_sealer
         app.state.readiness = ReadinessProbe(engine, READINESS_TIMEOUT_SECONDS)
         app.state.local_kms = LocalKms(sessionmaker, settings, key_sealer)
         app.state.hosted_zones = HostedZones(sessionmaker, writer, settings.max_hosted_zones)
@@ -90,8 +97,13 @@ def create_app(settings: Settings) -> FastAPI:
         redirect_slashes=False,  # a trailing slash is a missing id (NoSuch…), never a redirect
     )
     app.add_middleware(AccountMiddleware)  # innermost: an outer SigV4 check may set the verified account
+    if settings.auth == "sigv4":
+        credentials = load_credentials(settings.credentials_file)
+        app.add_middleware(SignatureMiddleware, credentials=credentials, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(RequestTelemetryMiddleware)
+    app.add_middleware(ArrivalMiddleware)  # outermost: the reset fence's arrival time (app.db.fence)
+    app.include_router(admin_routes.router)
     app.include_router(hosted_zone_routes.router)
     app.include_router(record_set_routes.router)
     app.include_router(dnssec_routes.router)
@@ -109,6 +121,10 @@ def create_app(settings: Settings) -> FastAPI:
         """Readiness: the database answers and its schema is at the newest migration (503 within 2 s otherwise)."""
         ready = await request.app.state.readiness.ready()
         return PlainTextResponse("ready" if ready else "not ready", status_code=200 if ready else 503)
+
+    @app.exception_handler(AdminRefusal)
+    async def admin_refusal(request: Request, refusal: AdminRefusal) -> Response:
+        return refusal.response
 
     @app.exception_handler(HTTPException)
     async def unknown_route(request: Request, error: HTTPException) -> Response:

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from app.auth.credentials import CredentialsFileError, load_credentials
 from app.config import Settings
 from app.db.session import create_engine
 from app.logs import store_url
@@ -38,9 +39,21 @@ def setting_errors(error: ValidationError) -> str:
 def load_settings() -> Settings:
     """Settings from the environment, or one line and exit status 2."""
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as error:
         fail(setting_errors(error))
+    check_credentials(settings)
+    return settings
+
+
+def check_credentials(settings: Settings) -> None:
+    """With ``R53_AUTH=sigv4``, the credentials file must load (one line and exit status 2 otherwise)."""
+    if settings.auth != "sigv4":
+        return
+    try:
+        load_credentials(settings.credentials_file)
+    except CredentialsFileError as error:
+        fail(f"R53_CREDENTIALS_FILE: {error}")
 
 
 def check_store(settings: Settings) -> None:

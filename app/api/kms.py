@@ -1,7 +1,8 @@
 """The KMS endpoint: ``POST /`` with ``X-Amz-Target: TrentService.<Operation>`` (KMS API Reference).
 
 Every response, error or not, is JSON 1.1; the request-id middleware adds its ``x-amzn-RequestId`` header.
-A read while the database is unreachable answers 503 ``ServiceUnavailable`` with ``Retry-After``.
+A read while the database is unreachable answers 503 ``ServiceUnavailable`` with ``Retry-After``, and so
+does a write of a request that arrived before an admin reset (``app.db.fence``).
 """
 
 import logging
@@ -15,6 +16,7 @@ from app.api.telemetry import UNKNOWN_OPERATION, label_error, label_request
 from app.api.unimplemented import kms_operations
 from app.api.xml_route import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, request_id
 from app.config import Settings
+from app.db.fence import StoreWasReset
 from app.db.session import LockTimeout, is_database_unavailable
 from app.errors import KmsError, KMSInternalException, KmsServiceUnavailable, SerializationException
 from app.kms.service import LocalKms
@@ -52,6 +54,10 @@ async def kms_operation(request: Request) -> Response:
         logger.warning("KMS request %s timed out waiting for a database lock", rid)
         label_error(request, KMSInternalException.code)
         status, body = 500, render_error(KMSInternalException("The request timed out. Retry the request."))
+    except StoreWasReset as reset:
+        label_error(request, KmsServiceUnavailable.code)
+        status, body = 503, render_error(KmsServiceUnavailable(str(reset)))
+        headers["Retry-After"] = RETRY_AFTER_SECONDS
     except ClientDisconnect:
         logger.info("KMS request %s: the client disconnected before sending its whole body", rid)
         label_error(request, SerializationException.code)

@@ -3,7 +3,8 @@ the XML response class, and the request-id middleware (Route 53 Developer Guide,
 
 Every response carries an ``x-amzn-RequestId`` UUID; errors render as ``<ErrorResponse>`` with the same id.
 A read while the database is unreachable answers 503 ``ServiceUnavailable`` with ``Retry-After``, which SDKs
-retry; a client that disconnects before sending its whole body is one INFO line.
+retry, and so does a write of a request that arrived before an admin reset (``app.db.fence``); a client
+that disconnects before sending its whole body is one INFO line.
 An operation answers only the error codes its model lists (aws-sdk-go-v2 decodes no others); a test-time
 warning flags any other code.
 """
@@ -23,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.body import read_body
 from app.api.telemetry import label_error, label_request
+from app.db.fence import StoreWasReset
 from app.db.session import is_database_unavailable
 from app.errors import InternalFailure, InvalidInput, Route53Error, ServiceUnavailable
 from app.protocol import route53 as wire
@@ -107,7 +109,15 @@ class XmlRoute(APIRoute):
                 if error.code not in modeled_codes(operation):
                     warnings.warn(f"{operation} raised {error.code}", UnmodeledErrorWarning, stacklevel=1)
                 label_error(request, error.code)
-                return error_response(error, rid)
+                response = error_response(error, rid)
+                if isinstance(error, ServiceUnavailable):
+                    response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+                return response
+            except StoreWasReset as reset:
+                label_error(request, ServiceUnavailable.code)
+                response = error_response(ServiceUnavailable(str(reset)), rid)
+                response.headers["Retry-After"] = RETRY_AFTER_SECONDS
+                return response
             except ClientDisconnect:
                 log.info("%s: the client disconnected before sending its whole body (request %s)", operation, rid)
                 return error_response(InvalidInput("The request body is incomplete."), rid)  # never delivered

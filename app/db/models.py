@@ -169,3 +169,16 @@ class HealthCheckCallerReference(Base):
     caller_reference: Mapped[str] = mapped_column(String(64), primary_key=True)
     health_check_id: Mapped[str] = mapped_column(String(64))
     config: Mapped[str] = mapped_column(Text)
+
+
+class StoreReset(Base):
+    """The last admin reset of everything (``scope`` ``*``) or of one account (``scope`` its id): writes of
+    requests that arrived before it are refused (``app.db.fence``). ``revision_floor`` (row ``*``) is above
+    every revision a deleted zone had, so a zone imported again under its old id never meets a cache of the
+    old one (``app.admin.transfer``)."""
+
+    __tablename__ = "store_reset"
+
+    scope: Mapped[str] = mapped_column(String(12), primary_key=True)
+    reset_at_us: Mapped[int] = mapped_column(BigInteger)  # microseconds since the epoch
+    revision_floor: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))

@@ -21,6 +21,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from app.config import Settings
+from app.db.fence import refuse_if_reset
 
 
 class LockTimeout(Exception):
@@ -119,7 +120,8 @@ async def write_transaction(
 ) -> AsyncIterator[AsyncSession]:
     """A session inside one write transaction that commits when the block ends without an exception.
 
-    Raises ``LockTimeout`` when the write lock (SQLite) or a row lock (PostgreSQL) is not had in time, and
+    Raises ``StoreWasReset`` when the request it runs for arrived before an admin reset (``app.db.fence``),
+    ``LockTimeout`` when the write lock (SQLite) or a row lock (PostgreSQL) is not had in time, and
     ``CommitInDoubt`` when the commit itself fails.
     """
     committing = False
@@ -128,6 +130,7 @@ async def write_transaction(
             connection = await session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
             if connection.dialect.name == "postgresql":
                 await connection.execute(text(f"SET LOCAL lock_timeout = '{int(lock_timeout_ms)}ms'"))
+            await refuse_if_reset(session)
             yield session
             committing = True
     except Exception as error:

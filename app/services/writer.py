@@ -7,6 +7,9 @@ PostgreSQL), locks and loads every zone and its KSKs (two statements), applies e
 Python to plain copies of the rows (a few also read KMS keys), writes what changed with one Core
 statement per table and kind of change, and commits once. A response is sent only after that commit.
 
+A write of a request that arrived before an admin reset is refused in the batch's transaction
+(``app.db.fence``), with a retryable 503.
+
 A ``ZoneWrite`` must raise its Route 53 error before it changes anything, so a refused request leaves no
 trace in the batch. If the batch as a whole fails (a unique constraint hit by another replica, a bug), each
 request is run again in a transaction of its own so that only the guilty one fails.
@@ -29,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts.locks import ZONE_CREATION_LOCK, lock_accounts
 from app.config import Settings
+from app.db.fence import RESET_MESSAGE, Arrival, current_arrival, fenced
 from app.db.session import CommitInDoubt, LockTimeout, write_transaction
 from app.errors import (
     ConcurrentModification,
@@ -37,6 +41,7 @@ from app.errors import (
     KeySigningKeyAlreadyExists,
     NoSuchHostedZone,
     Route53Error,
+    ServiceUnavailable,
 )
 from app.kms.backend import KmsBackend
 from app.metrics import observe_write_batch
@@ -419,6 +424,7 @@ class _Pending(Generic[T]):
     write: ZoneWrite[T]
     future: "asyncio.Future[T]"
     account: str | None
+    arrival: Arrival | None = field(default_factory=current_arrival)  # of the request it runs for (fence)
 
 
 class ZoneWriter:
@@ -489,8 +495,12 @@ class ZoneWriter:
                 outcomes = []
                 try:
                     async with write_transaction(self._sessionmaker, self._settings.lock_timeout_ms) as session:
+                        refused = await fenced(session, [pending.arrival for pending in batch])  # read first
                         ctx = await self._load(session, batch)
-                        for pending in batch:
+                        for pending, was_reset in zip(batch, refused, strict=True):
+                            if was_reset:
+                                outcomes.append((False, ServiceUnavailable(RESET_MESSAGE)))
+                                continue
                             ctx.account = pending.account
                             try:
                                 outcomes.append((True, await pending.write.apply(ctx)))

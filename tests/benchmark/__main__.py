@@ -45,6 +45,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small counts for a smoke run")
     parser.add_argument("--calibrate", action="store_true", help="measure the load generator on a trivial server")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--sigv4", action="store_true", help="our server with R53_AUTH=sigv4, every request signed")
     parser.add_argument("--dns", action="store_true", help="benchmark DNS against PowerDNS instead (--dns --help)")
     return parser.parse_args(argv)
 
@@ -70,6 +71,18 @@ def database_url(args: argparse.Namespace, workdir: Path) -> Iterator[str]:
     else:
         with postgres_database(args.postgres_url) as url:
             yield url
+
+
+def server_env(args: argparse.Namespace, workdir: Path) -> dict[str, str]:
+    """Room for every zone the benchmark makes in its one account (the quota is 500 per account); with
+    ``--sigv4``, every request signed and the server verifying them against one credential."""
+    env = {"R53_MAX_HOSTED_ZONES": str(10 * MAX_ZONES)}
+    if not args.sigv4:
+        return env
+    aws.signing = True
+    credentials = workdir / "credentials"
+    credentials.write_text(aws.CREDENTIALS_LINE)
+    return {**env, "R53_AUTH": "sigv4", "R53_CREDENTIALS_FILE": str(credentials)}
 
 
 async def calibrate(bench: Bench) -> None:
@@ -121,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         "concurrency": list(options.concurrency),
         "duration_s": options.duration,
         "zones_for_list": options.zones_for_list,
-        "server": f"python -m app serve --workers {args.workers}; only R53_DATABASE_URL set, other R53_* at defaults",
+        "server": f"python -m app serve --workers {args.workers}; only R53_DATABASE_URL and R53_MAX_HOSTED_ZONES set, other R53_* at defaults"
+        + ("; R53_AUTH=sigv4" if args.sigv4 else ""),
         "load_generator": "one asyncio process, one keep-alive HTTP/1.1 connection per client, closed loop",
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
@@ -136,7 +150,13 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 with database_url(args, workdir) as url:
                     meta["database_url"] = url
-                    phase(our_server(workdir, url, args.workers), bench_ours, options, rows, problems)
+                    phase(
+                        our_server(workdir, url, args.workers, server_env(args, workdir)),
+                        bench_ours,
+                        options,
+                        rows,
+                        problems,
+                    )
                 if not args.skip_moto:  # fill moto's store to the size ours was read at
                     zones = max([options.zones_for_list, *(r.zones or 0 for r in rows)])
                     moto_options = dataclasses.replace(options, zones_for_list=zones)

@@ -3,6 +3,10 @@
 import json
 import re
 
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
 from tests.kms_keys import DNSSEC_POLICY
 
 NS = "https://route53.amazonaws.com/doc/2013-04-01/"
@@ -10,6 +14,11 @@ ZONES = "/2013-04-01/hostedzone"
 # Unchecked by both servers; the credential scope routes moto to the service and the region.
 AUTH = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0"
 ROUTE53_HEADERS = {"Authorization": AUTH.format(service="route53")}
+# ``--sigv4``: the credential every request is signed with (botocore's signer, at the time it is built), the
+# line of the server's R53_CREDENTIALS_FILE.
+SIGNING_CREDENTIALS = Credentials("AKIABENCHMARK", "benchmark-secret")
+CREDENTIALS_LINE = "AKIABENCHMARK benchmark-secret 123456789012\n"
+signing = False
 
 
 _ZONE_ID = re.compile(rb"<HostedZone>\s*<Id>/hostedzone/([^<]+)</Id>")
@@ -18,11 +27,21 @@ _NEXT_MARKER = re.compile(rb"<NextMarker>([^<]*)</NextMarker>")
 
 
 def http_request(host: str, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None) -> bytes:
-    """Serialise one HTTP/1.1 keep-alive request."""
-    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", *(f"{k}: {v}" for k, v in (headers or {}).items())]
+    """Serialise one HTTP/1.1 keep-alive request (signed with SigV4 when ``signing``)."""
+    headers = signed(host, method, path, body, headers or {}) if signing else headers or {}
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", *(f"{k}: {v}" for k, v in headers.items())]
     if body or method in ("POST", "PUT"):
         lines.append(f"Content-Length: {len(body)}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def signed(host: str, method: str, path: str, body: bytes, headers: dict[str, str]) -> dict[str, str]:
+    """``headers`` with botocore's SigV4 ``Authorization`` and ``X-Amz-Date`` for this request."""
+    service = "kms" if path == "/" and method == "POST" else "route53"
+    unsigned = {name: value for name, value in headers.items() if name != "Authorization"}
+    request = AWSRequest(method=method, url=f"http://{host}{path}", data=body, headers=unsigned)
+    SigV4Auth(SIGNING_CREDENTIALS, service, "us-east-1").add_auth(request)
+    return dict(request.headers.items())
 
 
 def route53(host: str, method: str, path: str, body: str = "") -> bytes:
