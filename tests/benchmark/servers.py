@@ -130,9 +130,12 @@ def our_server(
     return run_server("ours", argv, workdir, ready_path="/readyz", env=settings)
 
 
-def moto_server(workdir: Path, route53_headers: dict[str, str]) -> AbstractContextManager[Server]:
-    """``moto_server`` on a free port (ready once ListHostedZones answers)."""
-    argv = [str(Path(sys.executable).with_name("moto_server")), "-H", HOST, "-p", "{port}"]
+def moto_server(
+    workdir: Path, route53_headers: dict[str, str], core: int | None = None
+) -> AbstractContextManager[Server]:
+    """``moto_server`` on a free port (ready once ListHostedZones answers), pinned to ``core`` when given."""
+    pinned = ["taskset", "-c", str(core)] if core is not None else []
+    argv = [*pinned, str(Path(sys.executable).with_name("moto_server")), "-H", HOST, "-p", "{port}"]
     return run_server("moto", argv, workdir, ready_path="/2013-04-01/hostedzone", ready_headers=route53_headers)
 
 
