@@ -80,8 +80,8 @@ def run_goals(args: argparse.Namespace, options: Options, workdir: Path, meta: d
         moto = None if args.skip_moto else stack.enter_context(moto_server(workdir, aws.ROUTE53_HEADERS, server_core))
         goals.pin_to(loadgen_core)
         print(f"== goals: ours on port {ours.port}" + (f", moto on port {moto.port}" if moto else ""), flush=True)
-        ours_side = goals.Side(Bench("ours", ours.port, options))
-        moto_side = goals.Side(Bench("moto", moto.port, options)) if moto else None
+        ours_side = goals.Side(Bench("ours", ours.port, options), ours.process.pid)
+        moto_side = goals.Side(Bench("moto", moto.port, options), moto.process.pid) if moto else None
         where = (
             f"server core {server_core}, load generator core {loadgen_core}" if server_core is not None else "unpinned"
         )

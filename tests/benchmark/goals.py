@@ -93,7 +93,21 @@ GOALS = (
         "x",
     ),
 )
+
+
+def _cpu_ratio(ours: str, moto: str) -> Callable[[dict[str, Measurement]], float | None]:
+    """moto's server CPU per request over ours: the speed-up with the machine's noise taken out."""
+
+    def value(rows: dict[str, Measurement]) -> float | None:
+        a, b = rows.get(f"ours {ours}"), rows.get(f"moto {moto}")
+        return round(b.cpu_us / a.cpu_us, 2) if a and b and a.cpu_us and b.cpu_us else None
+
+    return value
+
+
 REPORTED = (  # ratios shown beside the goals, without a bound
+    (f"CPU per request: moto {CHZ} / ours {KSK}", _cpu_ratio(KSK, CHZ)),
+    (f"CPU per request: moto {UPSERT} / ours {UPSERT}", _cpu_ratio(UPSERT, UPSERT)),
     (f"{LHZ} / moto", _ratio(LHZ, LHZ)),
     (f"{LHZN} / moto", _ratio(LHZN, LHZN)),
     (f"{lrrs(100, LARGE_ZONE)} / moto", _ratio(lrrs(100, LARGE_ZONE), lrrs(100, LARGE_ZONE))),
@@ -131,6 +145,15 @@ def print_summary(runs: list[dict[str, Measurement]], meta: str) -> bool:
         values = [v for run in runs if (v := value(run)) is not None]
         if values:
             print(f"{name:72} {'':>8} {min(values):8.2f} {_median(values):8.2f} {max(values):8.2f}")
+    print(f"\n{'measurement':62} {'req/s min':>9} {'median':>7} {'max':>7} {'p99 ms med':>10} {'CPU µs med':>10}")
+    for key in dict.fromkeys(key for run in runs for key in run):
+        rows = [run[key] for run in runs if key in run]
+        rates = [row.rps for row in rows]
+        cpu = [row.cpu_us for row in rows if row.cpu_us]
+        print(
+            f"{key:62} {min(rates):9.0f} {_median(rates):7.0f} {max(rates):7.0f} "
+            f"{_median([row.p99_ms for row in rows]):10.1f} {(f'{_median(cpu):.0f}' if cpu else '-'):>10}"
+        )
     return every
 
 
@@ -182,11 +205,22 @@ def fill_requests(host: str, zone: tuple[str, str], count: int) -> list[bytes]:
     ]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far, threads that ended included (Linux ``/proc``)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime: fields 14, 15 of proc(5)
+
+
 @dataclass
 class Side:
     """One server in the goal runs and what was prepared on it (untimed)."""
 
     bench: Bench
+    pid: int
     upsert_zones: list[tuple[str, str]] = field(default_factory=list)
     lists: dict[str, list[bytes]] = field(default_factory=dict)
     upserts: int = 0
@@ -233,9 +267,21 @@ class Side:
     async def measure_lists(self, run: dict[str, Measurement]) -> None:
         limit = LIST_LIMIT_PER_SECOND * int(self.bench.options.duration + 1)
         for operation, requests in self.lists.items():
-            result = await self.bench.load(requests, CONCURRENCY, 200, limit)
-            self.bench.record(operation, result)
-            run[f"{self.bench.name} {operation}"] = self.bench.results[-1]
+            run[f"{self.bench.name} {operation}"] = await timed(self, operation, requests, 200, limit)
+
+
+async def timed(
+    side: Side, operation: str, requests: Sequence[bytes], expect: int, limit: int | None = None
+) -> Measurement:
+    """One measurement at ``CONCURRENCY``, recorded with the server's CPU time per request."""
+    before = cpu_seconds(side.pid)
+    result = await side.bench.load(requests, CONCURRENCY, expect, limit)
+    used = cpu_seconds(side.pid) - before
+    side.bench.record(operation, result)
+    row = side.bench.results[-1]
+    row.cpu_us = round(used / row.requests * 1e6) if row.requests and used else None
+    print(f"  {'':5} {'':24} server CPU {row.cpu_us} µs per request ({used / row.seconds:.0%} of a core)", flush=True)
+    return row
 
 
 async def measure_ksk(ours: Side, pool: int, run: dict[str, Measurement]) -> None:
@@ -244,18 +290,17 @@ async def measure_ksk(ours: Side, pool: int, run: dict[str, Measurement]) -> Non
     keys = await bench.create_keys(pool)
     zones = await bench.create_zones(pool)
     requests = [aws.create_ksk(bench.host, z, k, f"ksk-{bench.tag}-{z}") for z, k in zip(zones, keys, strict=False)]
-    bench.record(KSK, await bench.load(requests, CONCURRENCY, 201), note=f"pool {len(requests)}")
-    run[f"ours {KSK}"] = bench.results[-1]
+    run[f"ours {KSK}"] = row = await timed(ours, KSK, requests, 201)
+    if row.requests >= len(requests):
+        row.note = f"pool of {len(requests)} used up"
 
 
 async def measure_writes(side: Side, run: dict[str, Measurement], create_zone: bool) -> None:
     bench = side.bench
     budget = WRITE_LIMIT_PER_SECOND * int(bench.options.duration)
     if create_zone:
-        bench.record(CHZ, await bench.load(bench.zone_requests(budget), CONCURRENCY, 201))
-        run[f"{bench.name} {CHZ}"] = bench.results[-1]
-    bench.record(UPSERT, await bench.load(side.upsert_requests(budget), CONCURRENCY, 200))
-    run[f"{bench.name} {UPSERT}"] = bench.results[-1]
+        run[f"{bench.name} {CHZ}"] = await timed(side, CHZ, bench.zone_requests(budget), 201)
+    run[f"{bench.name} {UPSERT}"] = await timed(side, UPSERT, side.upsert_requests(budget), 200)
 
 
 def ksk_pool(runs: list[dict[str, Measurement]], duration: float, cap: int) -> int:
