@@ -23,7 +23,7 @@ from app.errors import (
 )
 from app.records.names import parse_name
 from app.records.record_set import RecordSet
-from app.services.rows import ZONE_TABLE, ZoneRow, load_zones, select_zones
+from app.services.rows import ZONE_TABLE, ZoneRow, load_zones, select_zone_views, select_zones
 from app.services.views import ChangeView, ZoneView
 from app.services.writer import OneZoneWrite, WriteContext, ZoneWriter, new_id
 
@@ -207,7 +207,7 @@ class HostedZones:
     async def list(self, marker: str | None, max_items: int, private_only: bool) -> ZonePage:
         """Zones in id order from ``marker`` on (keyset pagination on the primary key)."""
         zone = ZONE_TABLE.c
-        query = select_zones().order_by(zone.id).limit(max_items + 1)
+        query = select_zone_views().order_by(zone.id).limit(max_items + 1)
         if marker is not None:
             query = query.where(zone.id >= marker)
         if private_only:
@@ -217,7 +217,7 @@ class HostedZones:
     async def list_by_name(self, dns_name: str | None, zone_id: str | None, max_items: int) -> ZonePage:
         """Zones in reversed-label name order, then id, from ``(dns_name, zone_id)`` on."""
         zone = ZONE_TABLE.c
-        query = select_zones().order_by(zone.sort_name, zone.id).limit(max_items + 1)
+        query = select_zone_views().order_by(zone.sort_name, zone.id).limit(max_items + 1)
         if dns_name is not None:
             start = sort_key(normalise_zone_name(dns_name))
             if zone_id is not None:
@@ -228,6 +228,6 @@ class HostedZones:
 
     async def _page(self, query: Any, max_items: int) -> ZonePage:
         async with self._sessionmaker() as session:
-            zones = [ZoneView.of(zone) for zone in await load_zones(session, query)]
+            zones = [ZoneView(*row) for row in await session.execute(query)]
         extra = zones[max_items] if len(zones) > max_items else None
         return ZonePage(zones[:max_items], extra)

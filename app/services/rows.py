@@ -7,7 +7,7 @@ and kind of change; reads turn them into views. Core rows cost a fraction of wha
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, Table, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,6 +64,7 @@ class ZoneRow:
         return {key: value for key, value in self.__dict__.items() if key != "keys"}
 
 
+ZONE_VIEW_FIELDS = ("id", "name", "caller_reference", "comment", "vpc_id", "vpc_region", "record_set_count")
 ZONE_COLUMNS = tuple(ZONE_TABLE.c[name] for name in ZoneRow.__dataclass_fields__ if name != "keys")
 KEY_COLUMNS = tuple(KEY_TABLE.c[name] for name in KeyRow.__dataclass_fields__)
 
@@ -72,9 +73,15 @@ def select_zones() -> Select[tuple[object, ...]]:
     return select(*ZONE_COLUMNS)
 
 
+def select_zone_views() -> Select[tuple[object, ...]]:
+    """The columns of a ``ZoneView``, in its field order (list pages build one per row, nothing else)."""
+    return select(*(ZONE_TABLE.c[name] for name in ZONE_VIEW_FIELDS))
+
+
 async def load_zones(session: AsyncSession, query: Select[tuple[object, ...]]) -> list[ZoneRow]:
     """The zones ``query`` selects (built on ``select_zones()``), in its order, without their KSKs."""
-    return [ZoneRow(**row._mapping) for row in await session.execute(query)]
+    rows = cast(Iterable[tuple[Any, ...]], await session.execute(query))
+    return [ZoneRow(*row) for row in rows]  # ZONE_COLUMNS are in field order
 
 
 async def lock_zones_with_keys(session: AsyncSession, zone_ids: list[str]) -> list[ZoneRow]:
@@ -95,7 +102,7 @@ async def lock_zones_with_keys(session: AsyncSession, zone_ids: list[str]) -> li
             .order_by(KEY_TABLE.c.created_at, KEY_TABLE.c.id)
         )
         for row in keys:
-            by_id[row.hosted_zone_id].keys.append(KeyRow(**row._mapping))
+            by_id[row.hosted_zone_id].keys.append(KeyRow(*row))
     return zones
 
 

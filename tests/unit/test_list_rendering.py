@@ -1,12 +1,14 @@
-"""ListResourceRecordSets renders stored rows by template: the same bytes as rendering each ``RecordSet``."""
+"""List pages render their items by template: the same bytes as rendering each ``RecordSet`` or zone."""
 
 import pytest
 
 from app.protocol.record_sets import record_set, stored_record_set_xml
-from app.protocol.xml import render_element
+from app.protocol.route53 import hosted_zone, hosted_zones_xml
+from app.protocol.xml import render, render_element
 from app.records.names import parse_name
 from app.records.record_set import AliasTarget, RecordSet
-from app.services.rows import name_of_sort_key
+from app.services.rows import ZONE_VIEW_FIELDS, name_of_sort_key
+from app.services.views import ZoneView
 
 NAME = parse_name("www.example.com")
 RECORD_SETS = [
@@ -28,3 +30,21 @@ def test_a_stored_record_set_renders_as_its_record_set_does(record: RecordSet) -
     stored = RecordSet.from_document(parse_name(name_of_sort_key(sort_key)), record.type, document)
     expected = render_element("ResourceRecordSet", record_set(stored))
     assert stored_record_set_xml(name_of_sort_key(sort_key), record.type, document) == expected
+
+
+ZONES = [
+    ZoneView("Z0495682VQJK7N9GFOQI", "example.com.", "ref-1", None, None, None, 2),
+    ZoneView("Z1", "a\\100b.example.", 'ref <&> "2"', "a comment & more", "vpc-1", "us-east-1", 10_000),
+    ZoneView("Z2", "empty-comment.example.", "r", "", None, None, 0),
+]
+
+
+def test_a_page_of_hosted_zones_renders_as_each_zone_does() -> None:
+    expected = render("ListHostedZonesResponse", {"HostedZones": {"HostedZone": [hosted_zone(z) for z in ZONES]}})
+    assert render("ListHostedZonesResponse", {"HostedZones": hosted_zones_xml(ZONES)}) == expected
+    empty = render("ListHostedZonesResponse", {"HostedZones": {"HostedZone": []}})
+    assert render("ListHostedZonesResponse", {"HostedZones": hosted_zones_xml([])}) == empty
+
+
+def test_list_pages_select_the_columns_of_a_zone_view_in_its_field_order() -> None:
+    assert tuple(ZoneView.__dataclass_fields__) == ZONE_VIEW_FIELDS
