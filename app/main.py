@@ -21,6 +21,7 @@ from app.authoritative.listener import start_listener
 from app.authoritative.signing import DnssecSigning
 from app.config import Settings
 from app.db.readiness import ReadinessProbe
+from app.db.reads import Reader
 from app.db.session import create_engine, create_sessionmaker
 from app.kms.backend import build_kms_backend
 from app.kms.service import LocalKms
@@ -52,10 +53,11 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.engine = engine
         app.state.readiness = ReadinessProbe(engine, READINESS_TIMEOUT_SECONDS)
         app.state.local_kms = LocalKms(sessionmaker, settings)
-        app.state.hosted_zones = HostedZones(sessionmaker, writer)
+        reader = Reader(sessionmaker, settings.sqlite_path())
+        app.state.hosted_zones = HostedZones(sessionmaker, writer, reader)
         app.state.zone_snapshots = ZoneSnapshots(sessionmaker)
         app.state.record_sets = RecordSets(
-            sessionmaker, writer, app.state.hosted_zones, settings.max_record_sets_per_zone
+            sessionmaker, writer, app.state.hosted_zones, settings.max_record_sets_per_zone, reader
         )
         app.state.changes = Changes(sessionmaker, settings.change_propagation_seconds)
         zone_signing = ZoneSigningService(sessionmaker, writer, kms, settings.signing_timings)
@@ -75,6 +77,7 @@ def create_app(settings: Settings) -> FastAPI:
             await zone_signing.stop()
             await app.state.readiness.close()
             await writer.stop(drain_timeout=settings.shutdown_timeout_seconds * WRITER_DRAIN_SHARE)
+            reader.close()
             await engine.dispose()
             worker_exited()
 

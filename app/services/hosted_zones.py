@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from app.db.batch_loader import BatchLoader
 from app.db.models import HostedZone
+from app.db.reads import Reader
 from app.dnssec.records import owner_name_wire
 from app.errors import (
     HostedZoneAlreadyExists,
@@ -23,7 +24,7 @@ from app.errors import (
 )
 from app.records.names import parse_name
 from app.records.record_set import RecordSet
-from app.services.rows import ZONE_TABLE, ZoneRow, load_zones, select_zone_views, select_zones
+from app.services.rows import ZONE_TABLE, ZoneRow, select_zone_views
 from app.services.views import ChangeView, ZoneView
 from app.services.writer import OneZoneWrite, WriteContext, ZoneWriter, new_id
 
@@ -165,9 +166,12 @@ class ZonePage:
 class HostedZones:
     """Reads run in their own short transaction; writes go through the process's ZoneWriter."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], writer: ZoneWriter) -> None:
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], writer: ZoneWriter, reader: Reader | None = None
+    ) -> None:
         self._sessionmaker = sessionmaker
         self._writer = writer
+        self._reader = reader or Reader(sessionmaker, None)
         self._loader: BatchLoader[str, ZoneView] = BatchLoader(self._fetch)
 
     async def create(self, write: CreateZone) -> tuple[ZoneView, ChangeView]:
@@ -189,9 +193,8 @@ class HostedZones:
         return zone
 
     async def _fetch(self, zone_ids: list[str]) -> dict[str, ZoneView]:
-        async with self._sessionmaker() as session:
-            zones = await load_zones(session, select_zones().where(ZONE_TABLE.c.id.in_(zone_ids)))
-        return {zone.id: ZoneView.of(zone) for zone in zones}
+        rows = await self._reader.rows(select_zone_views().where(ZONE_TABLE.c.id.in_(zone_ids)))
+        return {zone.id: zone for zone in (ZoneView(*row) for row in rows)}
 
     async def tags(self, zone_id: str) -> dict[str, str]:
         async with self._sessionmaker() as session:
@@ -227,7 +230,6 @@ class HostedZones:
         return await self._page(query, max_items)
 
     async def _page(self, query: Any, max_items: int) -> ZonePage:
-        async with self._sessionmaker() as session:
-            zones = [ZoneView(*row) for row in await session.execute(query)]
+        zones = [ZoneView(*row) for row in await self._reader.rows(query)]
         extra = zones[max_items] if len(zones) > max_items else None
         return ZonePage(zones[:max_items], extra)

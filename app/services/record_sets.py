@@ -13,6 +13,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.models import HealthCheck
+from app.db.reads import Reader
 from app.records.batch import RequestedChange, Zone, apply_changes, lookups
 from app.records.names import parse_name
 from app.records.record_set import RecordSet
@@ -67,8 +68,10 @@ class RecordSets:
         writer: ZoneWriter,
         hosted_zones: HostedZones,
         max_record_sets: int = DEFAULT_MAX_RECORD_SETS,
+        reader: Reader | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._reader = reader or Reader(sessionmaker, None)
         self._writer = writer
         self._hosted_zones = hosted_zones
         self._max_record_sets = max_record_sets
@@ -114,8 +117,7 @@ class RecordSets:
                 query = query.where(
                     tuple_(table.sort_name, table.type, table.set_identifier) >= (sort_key, type_, identifier or "")
                 )
-        async with self._sessionmaker() as session:
-            rows = (await session.execute(query)).all()
+        rows = await self._reader.rows(query)
         page = [(name_of_sort_key(row.sort_name), row.type, row.document) for row in rows[:max_items]]
         extra = record_set_of_row(*rows[max_items]) if len(rows) > max_items else None
         return RecordSetPage(page, extra)
