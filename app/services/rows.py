@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, and_, or_, select
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Change, HostedZone, HostedZoneTag, KeySigningKey, ResourceRecordSet
@@ -147,17 +147,41 @@ def record_set_values(zone_id: str, record: RecordSet) -> dict[str, object]:
 
 async def read_names(session: AsyncSession, wanted: Mapping[str, Iterable[str]]) -> dict[str, Names]:
     """The record sets at the wanted names (sort keys), by zone id, in one statement."""
-    table = RECORD_SET_TABLE.c
-    conditions: list[ColumnElement[bool]] = [
-        and_(table.hosted_zone_id == zone_id, table.sort_name.in_(list(sort_keys)))
-        for zone_id, sort_keys in wanted.items()
-        if sort_keys
-    ]
     found: dict[str, Names] = {zone_id: {} for zone_id in wanted}
-    if not conditions:
+    lookups = [(zone_id, list(sort_keys)) for zone_id, sort_keys in wanted.items() if sort_keys]
+    if not lookups:
         return found
-    query = select(table.hosted_zone_id, table.sort_name, table.type, table.document).where(or_(*conditions))
-    for row in await session.execute(query):
+    params: dict[str, object] = {}
+    for index, (zone_id, sort_keys) in enumerate(lookups):
+        params[f"zone_{index}"], params[f"names_{index}"] = zone_id, sort_keys
+    for row in await session.execute(names_statement(len(lookups)), params):
         record = record_set_of_row(row.sort_name, row.type, row.document)
         found[row.hosted_zone_id].setdefault(row.sort_name, {})[record.key] = record
     return found
+
+
+_NAMES_STATEMENTS: dict[int, Select[Any]] = {}
+MAX_CACHED_NAMES_STATEMENTS = 512
+
+
+def names_statement(zones: int) -> Select[Any]:
+    """``zone_i`` and ``names_i`` (an expanding IN) for ``i < zones``, OR-ed. Built once per number of zones,
+    so SQLAlchemy compiles it once: a statement built with literal values for every batch took about 4 ms to
+    build and compile for 20 zones, and longer than linearly beyond."""
+    cached = _NAMES_STATEMENTS.get(zones)
+    if cached is not None:
+        return cached
+    table = RECORD_SET_TABLE.c
+    conditions: list[ColumnElement[bool]] = [
+        and_(
+            table.hosted_zone_id == bindparam(f"zone_{i}"),
+            table.sort_name.in_(bindparam(f"names_{i}", expanding=True)),
+        )
+        for i in range(zones)
+    ]
+    statement: Select[Any] = select(table.hosted_zone_id, table.sort_name, table.type, table.document).where(
+        or_(*conditions)
+    )
+    if zones <= MAX_CACHED_NAMES_STATEMENTS:
+        _NAMES_STATEMENTS[zones] = statement
+    return statement
