@@ -88,6 +88,9 @@ def create_app(settings: Settings) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         redirect_slashes=False,  # a trailing slash is a missing id (NoSuch…), never a redirect
+        # The service has its own access log and Prometheus metrics; FastAPI's OpenTelemetry hooks would look
+        # up the global providers (and the environment) on every request: about 5 % of a GetHostedZone.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(RequestTelemetryMiddleware)
