@@ -8,7 +8,7 @@ import os
 from app.logs import LEVELS, log_start, logging_config, service_version
 from app.metrics_folder import multiprocess_metrics
 from app.migrations import migrate
-from app.preflight import check_store, load_settings
+from app.preflight import check_master_key, check_store, check_store_opens, load_settings
 from app.server import run as server
 
 SETTINGS_HELP = "Settings come from R53_* environment variables (README, section Settings)."
@@ -21,7 +21,9 @@ def main(argv: list[str] | None = None) -> None:
     log_config = logging_config(getattr(args, "log_level", "info"), settings.log_format)
     logging.config.dictConfig(log_config)
     check_store(settings)
+    check_master_key(settings)
     asyncio.run(migrate(settings))
+    check_store_opens(settings)
     if args.command == "serve":
         if settings.dns_host is None:  # the workers read their settings again: DNS on the serve host
             os.environ["R53_DNS_HOST"] = settings.dns_host = args.host

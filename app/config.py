@@ -7,7 +7,7 @@ environment at import time.
 from pathlib import Path
 from typing import Literal
 
-from pydantic import field_validator
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -30,7 +30,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="R53_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///./data/route53.db"
-    account_id: str = "123456789012"
+    account_id: str = "123456789012"  # the account of requests whose access key id is not 12 digits
+    master_key: SecretStr | None = None  # base64 of 32 bytes (app.secrets); never logged
+    max_hosted_zones: int = 500  # per account (Route 53 quota "Hosted zones")
+    max_health_checks: int = 200  # per account (Route 53 quota "Health checks")
     region: str = "us-east-1"
     change_propagation_seconds: float = 0.0
     lock_timeout_ms: int = 5000
@@ -50,6 +53,13 @@ class Settings(BaseSettings):
     database_timeout_seconds: float = 5.0
     dns_port: int = 8054  # 0: no DNS listener
     dns_host: str | None = None  # None: the serve host (the CLI passes it), else 127.0.0.1
+
+    @field_validator("account_id")
+    @classmethod
+    def _twelve_digits(cls, account: str) -> str:
+        if not (len(account) == 12 and account.isascii() and account.isdigit()):
+            raise ValueError("must be a 12-digit AWS account id")
+        return account
 
     @field_validator("dns_port")
     @classmethod
@@ -100,6 +110,8 @@ class Settings(BaseSettings):
         "max_connections",
         "shutdown_timeout_seconds",
         "database_timeout_seconds",
+        "max_hosted_zones",
+        "max_health_checks",
     )
     @classmethod
     def _positive(cls, value: float) -> float:

@@ -11,7 +11,8 @@ The class name is the wire code unless the class sets ``code``; the status comes
     │   InvalidKeySigningKeyStatus, InvalidSigningStatus, TooManyKeySigningKeys, KeySigningKeyInUse,
     │   KeySigningKeyWithActiveStatusNotFound, KeySigningKeyInParentDSRecord, HostedZonePartiallyDelegated,
     │   DNSSECNotFound, HostedZoneNotEmpty, ConcurrentModification,
-    │   PriorRequestNotComplete, InvalidChangeBatch, TooManyHealthChecks, HealthCheckInUse,
+    │   PriorRequestNotComplete, InvalidChangeBatch, TooManyHealthChecks, TooManyHostedZones,
+    │   HealthCheckInUse,
     │   IncompatibleVersion                                                            (400)
     ├── NoSuchHostedZone, NoSuchChange, NoSuchKeySigningKey, NoSuchHealthCheck         (404)
     ├── KeySigningKeyAlreadyExists, HostedZoneAlreadyExists, HealthCheckAlreadyExists,
@@ -135,6 +136,10 @@ class InvalidChangeBatch(Route53Error):
 
 class TooManyHealthChecks(Route53Error):
     """CreateHealthCheck beyond the account's health-check limit."""
+
+
+class TooManyHostedZones(Route53Error):
+    """CreateHostedZone beyond the account's hosted-zone limit."""
 
 
 class HealthCheckInUse(Route53Error):

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 from starlette.exceptions import HTTPException
 
+from app.accounts.identity import AccountMiddleware
 from app.api import dnssec as dnssec_routes
 from app.api import health_checks as health_check_routes
 from app.api import hosted_zones as hosted_zone_routes
@@ -26,6 +27,7 @@ from app.db.session import create_engine, create_sessionmaker
 from app.kms.backend import build_kms_backend
 from app.kms.service import LocalKms
 from app.metrics import worker_exited
+from app.secrets import sealer
 from app.server.run import WRITER_DRAIN_SHARE
 from app.services.changes import Changes
 from app.services.dnssec import Dnssec
@@ -46,26 +48,27 @@ def create_app(settings: Settings) -> FastAPI:
         engine = create_engine(settings)
         sessionmaker = create_sessionmaker(engine)
         kms = build_kms_backend(settings, sessionmaker)
+        key_sealer = sealer(settings)
         writer = ZoneWriter(sessionmaker, settings, kms)
         writer.start()
         app.state.settings = settings
         app.state.writer = writer
         app.state.engine = engine
         app.state.readiness = ReadinessProbe(engine, READINESS_TIMEOUT_SECONDS)
-        app.state.local_kms = LocalKms(sessionmaker, settings)
+        app.state.local_kms = LocalKms(sessionmaker, settings, key_sealer)
         reader = Reader(sessionmaker, settings.sqlite_path())
-        app.state.hosted_zones = HostedZones(sessionmaker, writer, reader)
+        app.state.hosted_zones = HostedZones(sessionmaker, writer, settings.max_hosted_zones, reader)
         app.state.zone_snapshots = ZoneSnapshots(sessionmaker)
         app.state.record_sets = RecordSets(
             sessionmaker, writer, app.state.hosted_zones, settings.max_record_sets_per_zone, reader
         )
         app.state.changes = Changes(sessionmaker, settings.change_propagation_seconds)
-        zone_signing = ZoneSigningService(sessionmaker, writer, kms, settings.signing_timings)
+        zone_signing = ZoneSigningService(sessionmaker, writer, kms, settings.signing_timings, key_sealer)
         zone_signing.start()
         app.state.zone_signing = zone_signing
         app.state.key_signing_keys = KeySigningKeys(sessionmaker, writer, kms, zone_signing)
         app.state.dnssec = Dnssec(sessionmaker, writer, kms, zone_signing)
-        app.state.health_checks = HealthChecks(sessionmaker, settings.lock_timeout_ms)
+        app.state.health_checks = HealthChecks(sessionmaker, settings.lock_timeout_ms, settings.max_health_checks)
         dns_listener = await start_listener(
             settings, sessionmaker, app.state.zone_snapshots, DnssecSigning(zone_signing)
         )
@@ -92,6 +95,7 @@ def create_app(settings: Settings) -> FastAPI:
         # up the global providers (and the environment) on every request: about 5 % of a GetHostedZone.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
+    app.add_middleware(AccountMiddleware)  # innermost: an outer SigV4 check may set the verified account
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(RequestTelemetryMiddleware)
     app.include_router(hosted_zone_routes.router)

@@ -38,7 +38,7 @@ def head_revision() -> str | None:
 
 async def migrate(settings: Settings, revision: str = "head") -> None:
     """Upgrade the database to ``revision``; concurrent callers wait for the first one."""
-    engine = create_engine(settings)
+    engine = create_engine(settings, foreign_keys=False)
     try:
         with _sqlite_file_lock(settings):
             async with engine.connect() as connection:

@@ -1,5 +1,6 @@
 """Start-up checks that end the process with one line naming the setting, and exit status 2, instead of a
-traceback: settings that do not parse, and a store that cannot be reached."""
+traceback: settings that do not parse, a store that cannot be reached, and a master key that is missing or
+does not open the key material the store holds (``app.secrets``)."""
 
 import asyncio
 import sys
@@ -12,9 +13,10 @@ from sqlalchemy.exc import DBAPIError
 from app.config import Settings
 from app.db.session import create_engine
 from app.logs import store_url
+from app.secrets import MasterKeyError, SealedValueError, Sealer, kms_key_context, sealer, zsk_context
 
 EXIT_BAD_SETTING = 2  # as argparse exits on a bad command line
-_SECRET_SETTINGS = ("database_url",)  # never echoed: a URL may carry a password
+_SECRET_SETTINGS = ("database_url", "master_key")  # never echoed: a URL may carry a password
 
 
 def fail(message: str) -> NoReturn:
@@ -58,3 +60,55 @@ async def _connect(settings: Settings) -> None:
             await connection.execute(text("SELECT 1"))
     finally:
         await engine.dispose()
+
+
+def check_master_key(settings: Settings) -> None:
+    """A master key is at hand (``R53_MASTER_KEY`` or the SQLite key file); one line and exit status 2 when
+    it is missing or malformed."""
+    try:
+        sealer(settings)
+    except MasterKeyError as error:
+        fail(str(error))
+
+
+def check_store_opens(settings: Settings) -> None:
+    """The master key opens the newest sealed KMS key and ZSK of the (migrated) store; one line and exit
+    status 2 when it does not: another key than the one that sealed them."""
+    try:
+        problem = asyncio.run(_sealed_problem(settings, sealer(settings)))
+    except MasterKeyError as error:
+        fail(str(error))
+    if problem is not None:
+        setting = "R53_MASTER_KEY" if settings.master_key is not None else "the master key file"
+        fail(
+            f"{setting} does not decrypt the key material stored in {store_url(settings)} ({problem}); "
+            "start with the master key that sealed it"
+        )
+
+
+async def _sealed_problem(settings: Settings, box: Sealer) -> str | None:
+    engine = create_engine(settings)
+    try:
+        async with engine.connect() as connection:
+            kms_key = (
+                await connection.execute(
+                    text("SELECT key_id, private_key FROM kms_key ORDER BY creation_date DESC LIMIT 1")
+                )
+            ).first()
+            zsk = (
+                await connection.execute(
+                    text(
+                        "SELECT hosted_zone_id, public_key, private_key FROM zone_signing_key ORDER BY id DESC LIMIT 1"
+                    )
+                )
+            ).first()
+    finally:
+        await engine.dispose()
+    try:
+        if kms_key is not None:
+            box.open(bytes(kms_key.private_key), kms_key_context(kms_key.key_id))
+        if zsk is not None:
+            box.open(bytes(zsk.private_key), zsk_context(zsk.hosted_zone_id, bytes(zsk.public_key)))
+    except SealedValueError as error:
+        return str(error)
+    return None

@@ -39,7 +39,7 @@ def run_with(connection: Connection) -> None:
 
 
 async def run_online() -> None:
-    engine = create_engine(config.attributes.get("settings") or Settings())
+    engine = create_engine(config.attributes.get("settings") or Settings(), foreign_keys=False)
     async with engine.connect() as connection:
         await connection.run_sync(run_with)
         await connection.commit()

@@ -6,6 +6,7 @@ each test gets a fresh copy, so tests never share state.
 """
 
 import asyncio
+import base64
 import os
 import shutil
 import socket
@@ -32,6 +33,8 @@ POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 RUN_ID = uuid.uuid4().hex[:8]
 # No app or server of the tests listens for DNS unless a test gives it a port: 8054 is shared by everyone.
 os.environ["R53_DNS_PORT"] = "0"
+if POSTGRES_URL:  # PostgreSQL stores need a configured master key (app.secrets); SQLite ones make their own
+    os.environ.setdefault("R53_MASTER_KEY", base64.b64encode(b"route53-dnssec test master key!!").decode())
 
 
 def _admin_execute(statement: str) -> None:
@@ -191,12 +194,13 @@ class LiveServer:
             self.process.wait(timeout=30)
         self.process = None
 
-    def client(self, service: str, region: str = "us-east-1") -> Any:
+    def client(self, service: str, region: str = "us-east-1", access_key: str = "test") -> Any:
+        """A boto3 client; a 12-digit ``access_key`` acts for that account, any other for R53_ACCOUNT_ID."""
         return boto3.client(
             service,
             endpoint_url=self.url,
             region_name=region,
-            aws_access_key_id="test",
+            aws_access_key_id=access_key,
             aws_secret_access_key="test",
             config=BotoConfig(retries={"max_attempts": 1}),
         )

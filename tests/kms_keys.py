@@ -3,6 +3,8 @@
 import json
 from typing import Any
 
+ACCOUNT = "123456789012"  # R53_ACCOUNT_ID's default: the account of the tests' requests
+
 DNSSEC_POLICY = json.dumps(
     {
         "Version": "2012-10-17",
@@ -33,12 +35,14 @@ async def make_key(
     region: str = "us-east-1",
 ) -> str:
     """Create a KMS key and return its ARN."""
-    created = await app.state.local_kms.create_key({"KeySpec": spec, "KeyUsage": usage, "Policy": policy}, region)
+    created = await app.state.local_kms.create_key(
+        {"KeySpec": spec, "KeyUsage": usage, "Policy": policy}, region, ACCOUNT
+    )
     arn: str = created["KeyMetadata"]["Arn"]
     return arn
 
 
 async def public_key_der(app: Any, arn: str) -> bytes:
-    result = await app.state.local_kms.get_public_key({"KeyId": arn}, "us-east-1")
+    result = await app.state.local_kms.get_public_key({"KeyId": arn}, "us-east-1", ACCOUNT)
     der: bytes = result["PublicKey"]
     return der

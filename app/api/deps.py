@@ -5,6 +5,7 @@ import re
 
 from fastapi import Request
 
+from app.api.telemetry import request_account
 from app.config import Settings
 from app.services.changes import Changes
 from app.services.dnssec import Dnssec
@@ -13,6 +14,11 @@ from app.services.hosted_zones import HostedZones
 from app.services.key_signing_keys import KeySigningKeys
 from app.services.record_sets import RecordSets
 from app.services.zone_snapshots import ZoneSnapshots
+
+
+def account(request: Request) -> str:
+    """The account the request acts for (``app.accounts.identity``); every route asks this, and only this."""
+    return request_account(request.scope)
 
 
 def settings(request: Request) -> Settings:

@@ -40,7 +40,7 @@ async def create_key_signing_key(request: Request) -> XmlResponse:
     wire.check_members(values, CREATE_MEMBERS)
     zone_id, name = str(values["HostedZoneId"]), str(values["Name"])
     key, change = await deps.key_signing_keys(request).create(
-        zone_id, name, str(values["KeyManagementServiceArn"]), str(values["Status"])
+        deps.account(request), zone_id, name, str(values["KeyManagementServiceArn"]), str(values["Status"])
     )
     content = {"ChangeInfo": wire.change_info(change, "PENDING"), "KeySigningKey": wire.key_signing_key(key)}
     location = f"{deps.base_url(request)}/2013-04-01/keysigningkey/{zone_id}/{name}"
@@ -51,7 +51,8 @@ async def create_key_signing_key(request: Request) -> XmlResponse:
 async def activate_key_signing_key(HostedZoneId: str, Name: str, request: Request) -> XmlResponse:
     wire.check_members({"HostedZoneId": HostedZoneId, "Name": Name}, KEY_PATH)
     return change_response(
-        "ActivateKeySigningKeyResponse", await deps.key_signing_keys(request).activate(HostedZoneId, Name)
+        "ActivateKeySigningKeyResponse",
+        await deps.key_signing_keys(request).activate(deps.account(request), HostedZoneId, Name),
     )
 
 
@@ -59,7 +60,8 @@ async def activate_key_signing_key(HostedZoneId: str, Name: str, request: Reques
 async def deactivate_key_signing_key(HostedZoneId: str, Name: str, request: Request) -> XmlResponse:
     wire.check_members({"HostedZoneId": HostedZoneId, "Name": Name}, KEY_PATH)
     return change_response(
-        "DeactivateKeySigningKeyResponse", await deps.key_signing_keys(request).deactivate(HostedZoneId, Name)
+        "DeactivateKeySigningKeyResponse",
+        await deps.key_signing_keys(request).deactivate(deps.account(request), HostedZoneId, Name),
     )
 
 
@@ -67,23 +69,30 @@ async def deactivate_key_signing_key(HostedZoneId: str, Name: str, request: Requ
 async def delete_key_signing_key(HostedZoneId: str, Name: str, request: Request) -> XmlResponse:
     wire.check_members({"HostedZoneId": HostedZoneId, "Name": Name}, KEY_PATH)
     return change_response(
-        "DeleteKeySigningKeyResponse", await deps.key_signing_keys(request).delete(HostedZoneId, Name)
+        "DeleteKeySigningKeyResponse",
+        await deps.key_signing_keys(request).delete(deps.account(request), HostedZoneId, Name),
     )
 
 
 @router.get("/hostedzone/{Id}/dnssec", name="GetDNSSEC")
 async def get_dnssec(Id: str, request: Request) -> XmlResponse:
     wire.check_members({"Id": Id}, ZONE_PATH)
-    return XmlResponse("GetDNSSECResponse", wire.dnssec_status(await deps.dnssec(request).get(Id)))
+    return XmlResponse(
+        "GetDNSSECResponse", wire.dnssec_status(await deps.dnssec(request).get(deps.account(request), Id))
+    )
 
 
 @router.post("/hostedzone/{Id}/enable-dnssec", name="EnableHostedZoneDNSSEC")
 async def enable_hosted_zone_dnssec(Id: str, request: Request) -> XmlResponse:
     wire.check_members({"Id": Id}, ZONE_PATH)
-    return change_response("EnableHostedZoneDNSSECResponse", await deps.dnssec(request).enable(Id))
+    return change_response(
+        "EnableHostedZoneDNSSECResponse", await deps.dnssec(request).enable(deps.account(request), Id)
+    )
 
 
 @router.post("/hostedzone/{Id}/disable-dnssec", name="DisableHostedZoneDNSSEC")
 async def disable_hosted_zone_dnssec(Id: str, request: Request) -> XmlResponse:
     wire.check_members({"Id": Id}, ZONE_PATH)
-    return change_response("DisableHostedZoneDNSSECResponse", await deps.dnssec(request).disable(Id))
+    return change_response(
+        "DisableHostedZoneDNSSECResponse", await deps.dnssec(request).disable(deps.account(request), Id)
+    )

@@ -37,7 +37,7 @@ async def _body(request: Request, root: str) -> dict[str, object]:
 @router.post("/healthcheck", name="CreateHealthCheck")
 async def create_health_check(request: Request) -> XmlResponse:
     caller_reference, config = shapes.create_request(await _body(request, "CreateHealthCheckRequest"))
-    check = await deps.health_checks(request).create(caller_reference, config)
+    check = await deps.health_checks(request).create(deps.account(request), caller_reference, config)
     location = f"{deps.base_url(request)}/2013-04-01/healthcheck/{check.id}"
     content = {"HealthCheck": shapes.health_check(check)}
     return XmlResponse("CreateHealthCheckResponse", content, 201, headers={"Location": location})
@@ -48,7 +48,7 @@ async def list_health_checks(request: Request) -> XmlResponse:
     marker = request.query_params.get("marker")
     wire.check_members({"marker": marker}, (wire.Member("marker", "marker", False, max_length=64),))
     limit = max_items(request.query_params.get("maxitems"))
-    page = await deps.health_checks(request).list(marker, limit)
+    page = await deps.health_checks(request).list(deps.account(request), marker, limit)
     content = {
         "HealthChecks": {"HealthCheck": [shapes.health_check(check) for check in page.checks]},
         "Marker": marker,
@@ -61,14 +61,14 @@ async def list_health_checks(request: Request) -> XmlResponse:
 
 @router.get("/healthcheckcount", name="GetHealthCheckCount")
 async def get_health_check_count(request: Request) -> XmlResponse:
-    count = await deps.health_checks(request).count()
+    count = await deps.health_checks(request).count(deps.account(request))
     return XmlResponse("GetHealthCheckCountResponse", {"HealthCheckCount": count})
 
 
 @router.get("/healthcheck/{HealthCheckId}", name="GetHealthCheck")
 async def get_health_check(HealthCheckId: str, request: Request) -> XmlResponse:
     wire.check_members({"HealthCheckId": HealthCheckId}, (shapes.HEALTH_CHECK_ID,))
-    check = await deps.health_checks(request).get(HealthCheckId)
+    check = await deps.health_checks(request).get(deps.account(request), HealthCheckId)
     return XmlResponse("GetHealthCheckResponse", {"HealthCheck": shapes.health_check(check)})
 
 
@@ -76,26 +76,26 @@ async def get_health_check(HealthCheckId: str, request: Request) -> XmlResponse:
 async def update_health_check(HealthCheckId: str, request: Request) -> XmlResponse:
     wire.check_members({"HealthCheckId": HealthCheckId}, (shapes.HEALTH_CHECK_ID,))
     change = shapes.update_request(await _body(request, "UpdateHealthCheckRequest"))
-    check = await deps.health_checks(request).update(HealthCheckId, change)
+    check = await deps.health_checks(request).update(deps.account(request), HealthCheckId, change)
     return XmlResponse("UpdateHealthCheckResponse", {"HealthCheck": shapes.health_check(check)})
 
 
 @router.delete("/healthcheck/{HealthCheckId}", name="DeleteHealthCheck")
 async def delete_health_check(HealthCheckId: str, request: Request) -> XmlResponse:
     wire.check_members({"HealthCheckId": HealthCheckId}, (shapes.HEALTH_CHECK_ID,))
-    await deps.health_checks(request).delete(HealthCheckId)
+    await deps.health_checks(request).delete(deps.account(request), HealthCheckId)
     return XmlResponse("DeleteHealthCheckResponse", None)
 
 
 @router.get("/healthcheck/{HealthCheckId}/status", name="GetHealthCheckStatus")
 async def get_health_check_status(HealthCheckId: str, request: Request) -> XmlResponse:
     wire.check_members({"HealthCheckId": HealthCheckId}, (shapes.HEALTH_CHECK_ID,))
-    observations = await deps.health_checks(request).status(HealthCheckId)
+    observations = await deps.health_checks(request).status(deps.account(request), HealthCheckId)
     return XmlResponse("GetHealthCheckStatusResponse", shapes.health_check_observations(observations))
 
 
 @router.get("/healthcheck/{HealthCheckId}/lastfailurereason", name="GetHealthCheckLastFailureReason")
 async def get_health_check_last_failure_reason(HealthCheckId: str, request: Request) -> XmlResponse:
     wire.check_members({"HealthCheckId": HealthCheckId}, (shapes.HEALTH_CHECK_ID,))
-    observations = await deps.health_checks(request).last_failure_reason(HealthCheckId)
+    observations = await deps.health_checks(request).last_failure_reason(deps.account(request), HealthCheckId)
     return XmlResponse("GetHealthCheckLastFailureReasonResponse", shapes.health_check_observations(observations))

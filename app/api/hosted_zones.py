@@ -76,7 +76,7 @@ async def create_hosted_zone(request: Request) -> XmlResponse:
         raise NoSuchDelegationSet(f"A reusable delegation set with the ID {values['DelegationSetId']} does not exist.")
     name = normalise_zone_name(str(values["Name"]))
     write = CreateZone(name, str(values["CallerReference"]), comment, vpc_id, vpc_region or (vpc_id and "us-east-1"))
-    zone, change = await deps.hosted_zones(request).create(write)
+    zone, change = await deps.hosted_zones(request).create(deps.account(request), write)
     content: dict[str, Any] = {
         "HostedZone": wire.hosted_zone(zone),
         "ChangeInfo": wire.change_info(change, "PENDING"),
@@ -109,7 +109,7 @@ async def list_hosted_zones(request: Request) -> XmlResponse:
     if delegation_set is not None:
         raise NoSuchDelegationSet(f"A reusable delegation set with the ID {delegation_set} does not exist.")
     limit = max_items(query.get("maxitems"))
-    page = await deps.hosted_zones(request).list(marker, limit, zone_type is not None)
+    page = await deps.hosted_zones(request).list(deps.account(request), marker, limit, zone_type is not None)
     content = {
         "HostedZones": wire.hosted_zones_xml(page.zones),
         "Marker": marker,
@@ -134,7 +134,7 @@ async def list_hosted_zones_by_name(request: Request) -> XmlResponse:
     if zone_id is not None and dns_name is None:
         raise InvalidInput("If you specify a value for HostedZoneId, you must also specify a value for DNSName.")
     limit = max_items(query.get("maxitems"))
-    page: ZonePage = await deps.hosted_zones(request).list_by_name(dns_name, zone_id, limit)
+    page: ZonePage = await deps.hosted_zones(request).list_by_name(deps.account(request), dns_name, zone_id, limit)
     content = {
         "HostedZones": wire.hosted_zones_xml(page.zones),
         "DNSName": dns_name,
@@ -149,13 +149,15 @@ async def list_hosted_zones_by_name(request: Request) -> XmlResponse:
 
 @router.get("/hostedzonecount", name="GetHostedZoneCount")
 async def get_hosted_zone_count(request: Request) -> XmlResponse:
-    return XmlResponse("GetHostedZoneCountResponse", {"HostedZoneCount": await deps.hosted_zones(request).count()})
+    return XmlResponse(
+        "GetHostedZoneCountResponse", {"HostedZoneCount": await deps.hosted_zones(request).count(deps.account(request))}
+    )
 
 
 @router.get("/hostedzone/{Id}", name="GetHostedZone")
 async def get_hosted_zone(Id: str, request: Request) -> XmlResponse:
     wire.check_members({"Id": Id}, ZONE_ID)
-    zone = await deps.hosted_zones(request).get(Id)
+    zone = await deps.hosted_zones(request).get(deps.account(request), Id)
     content: dict[str, Any] = {"HostedZone": wire.hosted_zone(zone)}
     if zone.private_zone:
         content["VPCs"] = {"VPC": [wire.vpc(zone)]}
@@ -170,21 +172,21 @@ async def update_hosted_zone_comment(Id: str, request: Request) -> XmlResponse:
     body = await request_elements(request, "UpdateHostedZoneCommentRequest", ("Comment",))
     comment = body.get("Comment")
     wire.check_members({"Comment": comment}, (wire.Member("Comment", "comment", False, max_length=256),))
-    zone = await deps.hosted_zones(request).update_comment(Id, comment or None)
+    zone = await deps.hosted_zones(request).update_comment(deps.account(request), Id, comment or None)
     return XmlResponse("UpdateHostedZoneCommentResponse", {"HostedZone": wire.hosted_zone(zone)})
 
 
 @router.delete("/hostedzone/{Id}", name="DeleteHostedZone")
 async def delete_hosted_zone(Id: str, request: Request) -> XmlResponse:
     wire.check_members({"Id": Id}, ZONE_ID)
-    change = await deps.hosted_zones(request).delete(Id)
+    change = await deps.hosted_zones(request).delete(deps.account(request), Id)
     return XmlResponse("DeleteHostedZoneResponse", {"ChangeInfo": wire.change_info(change, "PENDING")})
 
 
 @router.get("/change/{Id}", name="GetChange")
 async def get_change(Id: str, request: Request) -> XmlResponse:
     wire.check_members({"Id": Id}, (wire.Member("Id", "id", min_length=1, max_length=6500),))
-    change, status = await deps.changes(request).get(Id)
+    change, status = await deps.changes(request).get(deps.account(request), Id)
     return XmlResponse("GetChangeResponse", {"ChangeInfo": wire.change_info(change, status)})
 
 
@@ -227,9 +229,9 @@ async def change_tags_for_resource(ResourceType: str, ResourceId: str, request: 
     if len(add) > 10 or len(remove) > 10:
         raise InvalidInput("You can add or remove at most 10 tags in one request.")
     if ResourceType == "healthcheck":
-        await deps.health_checks(request).change_tags(ResourceId, add, remove)
+        await deps.health_checks(request).change_tags(deps.account(request), ResourceId, add, remove)
     else:
-        await deps.hosted_zones(request).change_tags(ResourceId, add, remove)
+        await deps.hosted_zones(request).change_tags(deps.account(request), ResourceId, add, remove)
     return XmlResponse("ChangeTagsForResourceResponse", None)
 
 
@@ -237,9 +239,9 @@ async def change_tags_for_resource(ResourceType: str, ResourceId: str, request: 
 async def list_tags_for_resource(ResourceType: str, ResourceId: str, request: Request) -> XmlResponse:
     _tag_resource(ResourceType, ResourceId)
     if ResourceType == "healthcheck":
-        tags = (await deps.health_checks(request).tags([ResourceId]))[ResourceId]
+        tags = (await deps.health_checks(request).tags(deps.account(request), [ResourceId]))[ResourceId]
     else:
-        tags = await deps.hosted_zones(request).tags(ResourceId)
+        tags = await deps.hosted_zones(request).tags(deps.account(request), ResourceId)
     content = {"ResourceTagSet": _resource_tag_set(ResourceType, ResourceId, tags)}
     return XmlResponse("ListTagsForResourceResponse", content)
 
@@ -252,9 +254,12 @@ async def list_tags_for_resources(ResourceType: str, request: Request) -> XmlRes
     body = await request_elements(request, "ListTagsForResourcesRequest", allowed, nested)
     ids = health_check_shapes.resource_ids(body)
     if ResourceType == "healthcheck":
-        tags = await deps.health_checks(request).tags(ids)
+        tags = await deps.health_checks(request).tags(deps.account(request), ids)
     else:
-        tags = {resource_id: await deps.hosted_zones(request).tags(resource_id) for resource_id in ids}
+        tags = {
+            resource_id: await deps.hosted_zones(request).tags(deps.account(request), resource_id)
+            for resource_id in ids
+        }
     sets = [_resource_tag_set(ResourceType, resource_id, tags[resource_id]) for resource_id in ids]
     return XmlResponse("ListTagsForResourcesResponse", {"ResourceTagSets": {"ResourceTagSet": sets}})
 

@@ -9,6 +9,7 @@ import logging
 from fastapi import APIRouter, Request, Response
 from starlette.requests import ClientDisconnect
 
+from app.api import deps
 from app.api.body import read_body
 from app.api.telemetry import UNKNOWN_OPERATION, label_error, label_request
 from app.api.unimplemented import kms_operations
@@ -42,7 +43,7 @@ async def kms_operation(request: Request) -> Response:
             max_body_bytes=settings.max_body_bytes,
         )
         operation = kms_request.operation
-        result = await kms.operations[operation](kms_request.params, kms_request.region)
+        result = await kms.operations[operation](kms_request.params, kms_request.region, deps.account(request))
         status, body = 200, render_result(result)
     except KmsError as error:
         label_error(request, error.code)

@@ -27,7 +27,7 @@ async def change_resource_record_sets(Id: str, request: Request) -> XmlResponse:
             ["Value null at 'changeBatch' failed to satisfy constraint: Member must not be null"]
         )
     comment, changes = parse_change_batch(body["ChangeBatch"], Id)
-    change = await deps.record_sets(request).change(Id, comment, changes)
+    change = await deps.record_sets(request).change(deps.account(request), Id, comment, changes)
     return XmlResponse("ChangeResourceRecordSetsResponse", {"ChangeInfo": wire.change_info(change, "PENDING")})
 
 
@@ -65,7 +65,7 @@ async def list_resource_record_sets(Id: str, request: Request) -> XmlResponse:
             start = (parse_name(name).sort_key, type_, identifier)
         except NameProblem as problem:
             raise InvalidInput(problem.message) from None
-    page = await deps.record_sets(request).list(Id, start, limit)
+    page = await deps.record_sets(request).list(deps.account(request), Id, start, limit)
     following = page.next_record_set
     content = {
         "ResourceRecordSets": stored_record_sets_xml(page.rows),
@@ -95,6 +95,7 @@ async def test_dns_answer(request: Request) -> XmlResponse:
     except NameProblem as problem:
         raise InvalidInput(problem.message) from None
     zone_id = members["HostedZoneId"]
+    await deps.hosted_zones(request).get(deps.account(request), zone_id)  # another account's: NoSuchHostedZone
     answer = await test_answer(deps.zone_snapshots(request), zone_id, qname, members["RecordType"])
     content = {
         "Nameserver": name_servers(zone_id)[0],

@@ -2,8 +2,9 @@
 
 The code that serves a request labels it in the request's state: ``service`` and ``operation`` (Route 53:
 the route's name; KMS: the ``X-Amz-Target`` operation) with ``label_request``, the error code with
-``label_error``. The account is ``state["account"]`` when something set it (the accounts feature will),
-else ``R53_ACCOUNT_ID``; ``request_account`` is the one place that reads it.
+``label_error``. The account is ``state["account"]``, set by ``app.accounts.identity.AccountMiddleware`` (or
+a SigV4 check outside it), else ``R53_ACCOUNT_ID``; ``request_account`` is the one place that reads it, for
+the log and for every route (``app.api.deps.account``).
 
 The middleware logs and counts a request when its response's last body part is about to be sent, so a
 client holding the answer can already see both. A request no API operation labelled (``/healthz``,

@@ -34,6 +34,9 @@ class ZoneSigning(Protocol):
     async def material(self, snapshot: Snapshot, now: float) -> Any | None:
         """None unless the zone signs and its keys are ready; the same object while it stays valid."""
 
+    def cached_material(self, snapshot: Snapshot, now: float) -> tuple[bool, Any | None]:
+        """``(True, what material gives)`` when it is known without waiting, else ``(False, None)``."""
+
     def sign_response(
         self,
         answer: resolver.Answer,
@@ -54,6 +57,9 @@ class DnssecSigning:
 
     async def material(self, snapshot: Snapshot, now: float) -> signer.SigningMaterial | None:
         return await self._service.material(snapshot, now)
+
+    def cached_material(self, snapshot: Snapshot, now: float) -> tuple[bool, signer.SigningMaterial | None]:
+        return self._service.cached_material(snapshot, now)
 
     def sign_response(
         self,

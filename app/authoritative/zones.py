@@ -4,7 +4,9 @@ The answering zone is the public hosted zone with the longest name that contains
 public zones of that name, the oldest (created first, then the lowest id). A DS query for the apex of a
 zone whose parent zone is hosted here too is answered by the parent (RFC 4035 §3.1.4.1). Private zones never answer, and
 a name in no public zone is REFUSED. Route 53 gives each of several same-named zones its own name servers,
-so a resolver reaches one of them by delegation; one listener for all zones has to choose (decided).
+so a resolver reaches one of them by delegation; one listener for all zones has to choose (decided). The
+listener serves every account's zones and the rule does not look at accounts: of two accounts hosting one
+name, the zone created first answers.
 
 Freshness: before a batch of queries is answered, the zone rows of every candidate name (the query name and
 its ancestors) are read in one indexed statement, through a coalescing loader shared by concurrent batches,

@@ -15,13 +15,21 @@ from app.db.base import Base, UtcDateTime
 
 
 class HostedZone(Base):
+    """A hosted zone of one account (``app.accounts``); ids are unique across accounts, caller references
+    within one."""
+
     __tablename__ = "hosted_zone"
-    __table_args__ = (Index(None, "sort_name", "id"),)
+    __table_args__ = (
+        Index(None, "account_id", "sort_name", "id"),
+        Index(None, "account_id", "id"),
+        UniqueConstraint("account_id", "caller_reference"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(12))
     name: Mapped[str] = mapped_column(String(1024))
     sort_name: Mapped[str] = mapped_column(String(1024))
-    caller_reference: Mapped[str] = mapped_column(String(128), unique=True)
+    caller_reference: Mapped[str] = mapped_column(String(128))
     comment: Mapped[str | None] = mapped_column(String(256))
     vpc_id: Mapped[str | None] = mapped_column(String(64))
     vpc_region: Mapped[str | None] = mapped_column(String(64))
@@ -94,7 +102,7 @@ class ZoneSigningKey(Base):
     hosted_zone_id: Mapped[str] = mapped_column(ForeignKey("hosted_zone.id", ondelete="CASCADE"), index=True)
     key_tag: Mapped[int]
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
-    private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    private_key: Mapped[bytes] = mapped_column(LargeBinary)  # sealed: app.secrets
     publish_at: Mapped[datetime] = mapped_column(UtcDateTime())
     activate_at: Mapped[datetime] = mapped_column(UtcDateTime())
     retire_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -116,10 +124,13 @@ class DnskeySignature(Base):
 
 
 class Change(Base):
+    """A change record, answered by GetChange to its own account only."""
+
     __tablename__ = "change"
     __table_args__ = (Index(None, "submitted_at"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(12))
     submitted_at: Mapped[datetime] = mapped_column(UtcDateTime())
     comment: Mapped[str | None] = mapped_column(String(256))
 
@@ -129,8 +140,10 @@ class HealthCheck(Base):
     member order (app.services.health_checks)."""
 
     __tablename__ = "health_check"
+    __table_args__ = (Index(None, "account_id", "id"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(12))
     caller_reference: Mapped[str] = mapped_column(String(64))
     config: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(BigInteger)
@@ -147,11 +160,12 @@ class HealthCheckTag(Base):
 
 class HealthCheckCallerReference(Base):
     """Every CallerReference a CreateHealthCheck used, kept after its check is deleted; the primary key is the
-    rule "one reference, one health check" under concurrent creates. ``config`` is the created configuration,
-    for telling a retry (same configuration) from a conflict."""
+    rule "one reference, one health check" (per account) under concurrent creates. ``config`` is the created
+    configuration, for telling a retry (same configuration) from a conflict."""
 
     __tablename__ = "health_check_caller_reference"
 
+    account_id: Mapped[str] = mapped_column(String(12), primary_key=True)
     caller_reference: Mapped[str] = mapped_column(String(64), primary_key=True)
     health_check_id: Mapped[str] = mapped_column(String(64))
     config: Mapped[str] = mapped_column(Text)

@@ -32,8 +32,11 @@ class CommitInDoubt(Exception):
     have committed, and only a fresh read can tell."""
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
-    """Build the async engine with the per-dialect hooks described in the module docstring."""
+def create_engine(settings: Settings, *, foreign_keys: bool = True) -> AsyncEngine:
+    """Build the async engine with the per-dialect hooks described in the module docstring. Migrations ask
+    for SQLite connections without foreign-key enforcement: Alembic's batch mode rebuilds a table by dropping
+    it, which would cascade to (or be refused by) the rows that refer to it (Alembic docs, "Running
+    'Batch' Migrations for SQLite": "Dealing with Referencing Tables")."""
     if settings.is_sqlite:
         path = settings.sqlite_path()
         if path is not None:
@@ -42,7 +45,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
             settings.database_url,
             connect_args={"timeout": settings.lock_timeout_ms / 1000},
         )
-        _install_sqlite_hooks(engine)
+        _install_sqlite_hooks(engine, foreign_keys)
         return engine
     timeout = settings.database_timeout_seconds
     return create_async_engine(
@@ -63,14 +66,14 @@ def create_private_file(path: Path) -> None:
     os.close(os.open(path, os.O_CREAT | os.O_RDONLY, 0o600))
 
 
-def _install_sqlite_hooks(engine: AsyncEngine) -> None:
+def _install_sqlite_hooks(engine: AsyncEngine, foreign_keys: bool) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

@@ -21,13 +21,11 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 import dns.name
-import dns.rdataclass
-import dns.rdatatype
-import dns.rdtypes.ANY.NSEC
 from dns.rdatatype import RdataType
 from dns.rdtypes.util import Bitmap
 
 from app.dnssec.signatures import canonical_wire
+from app.dnssec.wired import WiredNsec
 from app.records.resolver import Kind
 
 DENIAL_TYPES = frozenset({RdataType.RRSIG, RdataType.NSEC})
@@ -93,7 +91,5 @@ def nsec_rdata_wire(next_domain: dns.name.Name, types: frozenset[RdataType]) -> 
     return canonical_wire(next_domain) + bitmap_wire(types)
 
 
-def nsec_rdata(next_domain: dns.name.Name, types: frozenset[RdataType]) -> dns.rdtypes.ANY.NSEC.NSEC:
-    return dns.rdtypes.ANY.NSEC.NSEC(  # type: ignore[no-untyped-call]
-        dns.rdataclass.IN, dns.rdatatype.NSEC, next_domain, _windows(types)
-    )
+def nsec_rdata(next_domain: dns.name.Name, types: frozenset[RdataType]) -> WiredNsec:
+    return WiredNsec.make(next_domain, _windows(types), nsec_rdata_wire(next_domain, types))

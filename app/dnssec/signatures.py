@@ -11,16 +11,18 @@
 import struct
 from dataclasses import dataclass
 
+import dns.dnssectypes
 import dns.name
 import dns.rdataclass
 import dns.rdatatype
-import dns.rdtypes.ANY.RRSIG
 import dns.rrset
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from app.dnssec.records import ALGORITHM
+from app.dnssec.wired import WiredRrsig
 
 P256_OCTETS = 32
+_ALGORITHM = dns.dnssectypes.Algorithm(ALGORITHM)
 _WILDCARD = b"*"
 
 
@@ -65,12 +67,11 @@ class RrsigFields:
         )
         return header + canonical_wire(self.signer)
 
-    def rdata(self, signature: bytes) -> dns.rdtypes.ANY.RRSIG.RRSIG:
-        return dns.rdtypes.ANY.RRSIG.RRSIG(  # type: ignore[no-untyped-call]
-            dns.rdataclass.IN,
-            dns.rdatatype.RRSIG,
+    def rdata(self, signature: bytes) -> WiredRrsig:
+        """The RRSIG RDATA with ``signature``; its octets are ``wire()`` and the signature."""
+        fields = (
             self.type_covered,
-            ALGORITHM,
+            _ALGORITHM,
             self.labels,
             self.original_ttl,
             self.expiration,
@@ -79,6 +80,7 @@ class RrsigFields:
             self.signer,
             signature,
         )
+        return WiredRrsig.make(fields, self.wire() + signature)
 
 
 _LENGTHS = tuple(bytes([length]) for length in range(64))

@@ -63,6 +63,10 @@ class ZoneSigning(Protocol):
         (called for every DO query); refreshed per zone revision and as signatures near expiry."""
         ...
 
+    def cached_material(self, snapshot: "Snapshot", now: float) -> tuple[bool, SigningMaterial | None]:
+        """``(True, what material gives)`` when it is known without waiting, else ``(False, None)``."""
+        ...
+
 
 @dataclass(frozen=True)
 class SignedSections:

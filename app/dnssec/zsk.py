@@ -1,8 +1,9 @@
 """Route 53's own zone-signing keys: one ECDSA P-256 key pair per zone and rollover, made by the service
 (Developer Guide, "KMS key and ZSK management in Route 53"), and DNSKEY records (RFC 4034 §2, RFC 6605).
 
-The private key leaves this module only through ``seal_private_key`` (for storage) and comes back through
-``open_private_key``: the one place where encryption at rest goes. It is never logged or answered.
+The private key leaves this module only through ``seal_private_key`` (for storage: AES-256-GCM under the
+master key, ``app.secrets``, bound to its zone and public key) and comes back through ``open_private_key``.
+It is never logged or answered.
 """
 
 import struct
@@ -16,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from app.dnssec.records import ALGORITHM, PROTOCOL, key_tag
+from app.secrets import Sealer, zsk_context
 
 FLAG_ZSK = 256
 
@@ -57,11 +59,11 @@ def signing_key(private_key: bytes) -> ec.EllipticCurvePrivateKey:
     return key
 
 
-def seal_private_key(private_key: bytes) -> bytes:
-    """The stored form of a ZSK private key (today the DER as it is; encryption at rest belongs here)."""
-    return private_key
+def seal_private_key(sealer: Sealer, zone_id: str, key: Zsk) -> bytes:
+    """The stored form of the zone's ZSK private key."""
+    return sealer.seal(key.private_key, zsk_context(zone_id, key.public_key))
 
 
-def open_private_key(stored: bytes) -> bytes:
-    """The private key ``seal_private_key`` stored."""
-    return stored
+def open_private_key(sealer: Sealer, zone_id: str, public_key: bytes, stored: bytes) -> bytes:
+    """The private key ``seal_private_key`` stored for this zone and public key."""
+    return sealer.open(stored, zsk_context(zone_id, public_key))

@@ -22,6 +22,7 @@ from app.config import Settings
 from app.db.batch_loader import BatchLoader
 from app.kms.models import KmsKey
 from app.kms.policy import grants_dnssec_access, prepare_verdicts
+from app.secrets import Sealer, kms_key_context, sealer
 
 if TYPE_CHECKING:
     from mypy_boto3_kms import KMSClient
@@ -29,7 +30,9 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class KmsKeyView:
-    """A KMS key as Route 53 sees it; ``public_key_der`` is None for symmetric or non-enabled keys."""
+    """A KMS key as Route 53 sees it; ``public_key_der`` is None for symmetric or non-enabled keys.
+    ``local``: a key of this service's own KMS, whose account is one of this service's accounts (a remote
+    KMS's account is another world: its key policies are evaluated without the zone's account)."""
 
     arn: str
     key_id: str
@@ -40,6 +43,7 @@ class KmsKeyView:
     key_usage: str
     policy: str
     public_key_der: bytes | None
+    local: bool = True
 
 
 class KmsSignFailed(Exception):
@@ -54,9 +58,9 @@ class KmsBackend(Protocol):
     async def describe_many(self, arns: Collection[str]) -> dict[str, KmsKeyView]:
         """The keys with these ARNs, by ARN; ARNs that name no key are absent."""
 
-    async def sign(self, arn: str, message: bytes) -> bytes:
-        """KMS Sign of ``message`` (``RAW``, at most 4096 bytes) with ``ECDSA_SHA_256``: the DER signature
-        (RFC 3279 §2.2.3); ``KmsSignFailed`` when there is none."""
+    async def sign(self, arn: str, message: bytes, zone_account: str | None = None) -> bytes:
+        """KMS Sign of ``message`` (``RAW``, at most 4096 bytes) with ``ECDSA_SHA_256`` for a zone of
+        ``zone_account``: the DER signature (RFC 3279 §2.2.3); ``KmsSignFailed`` when there is none."""
 
 
 class LocalKmsBackend:
@@ -66,8 +70,9 @@ class LocalKmsBackend:
     must let Route 53 sign (``app.kms.policy``), as KMS would check for the Route 53 principal.
     """
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], sealer: Sealer) -> None:
         self._sessionmaker = sessionmaker
+        self._sealer = sealer
         self._loader: BatchLoader[str, KmsKeyView] = BatchLoader(self._fetch)
         self._signing_keys: BatchLoader[str, RowMapping] = BatchLoader(self._fetch_signing_keys)
 
@@ -83,10 +88,10 @@ class LocalKmsBackend:
         async with self._sessionmaker() as session:
             rows = await session.execute(select(*_VIEW_COLUMNS).where(KmsKey.arn.in_(arns)))
         views = {row.arn: _view(row._mapping) for row in rows}
-        await prepare_verdicts(view.policy for view in views.values())
+        await prepare_verdicts((view.policy, view.account_id) for view in views.values())
         return views
 
-    async def sign(self, arn: str, message: bytes) -> bytes:
+    async def sign(self, arn: str, message: bytes, zone_account: str | None = None) -> bytes:
         key = await self._signing_keys.load(arn)
         if key is None:
             raise KmsSignFailed(f"Key '{arn}' does not exist")
@@ -94,15 +99,25 @@ class LocalKmsBackend:
             raise KmsSignFailed(f"Key '{arn}' is {key['key_state']}")
         if key["key_spec"] != "ECC_NIST_P256" or key["key_usage"] != "SIGN_VERIFY":
             raise KmsSignFailed(f"Key '{arn}' is a {key['key_spec']} {key['key_usage']} key")
-        if not grants_dnssec_access(key["policy"]):
+        if not grants_dnssec_access(key["policy"], zone_account, key["account_id"]):
             raise KmsSignFailed(f"The key policy of '{arn}' does not let Route 53 call kms:Sign")
-        private = serialization.load_der_private_key(key["private_key"], password=None)
+        der = self._sealer.open(key["private_key"], kms_key_context(key["key_id"]))
+        private = serialization.load_der_private_key(der, password=None)
         if not isinstance(private, ec.EllipticCurvePrivateKey):
             raise KmsSignFailed(f"Key '{arn}' holds no ECC key")
         return private.sign(message, ec.ECDSA(hashes.SHA256()))
 
     async def _fetch_signing_keys(self, arns: list[str]) -> dict[str, RowMapping]:
-        columns = (KmsKey.arn, KmsKey.key_state, KmsKey.key_spec, KmsKey.key_usage, KmsKey.policy, KmsKey.private_key)
+        columns = (
+            KmsKey.arn,
+            KmsKey.key_id,
+            KmsKey.account_id,
+            KmsKey.key_state,
+            KmsKey.key_spec,
+            KmsKey.key_usage,
+            KmsKey.policy,
+            KmsKey.private_key,
+        )
         async with self._sessionmaker() as session:
             rows = await session.execute(select(*columns).where(KmsKey.arn.in_(arns)))
         return {row.arn: row._mapping for row in rows}
@@ -150,7 +165,7 @@ class RemoteKmsBackend:
     async def describe(self, arn: str) -> KmsKeyView | None:
         view = await asyncio.to_thread(self._describe, arn)
         if view is not None:
-            await prepare_verdicts([view.policy])
+            await prepare_verdicts([(view.policy, None)])  # evaluated without accounts (KmsKeyView.local)
         return view
 
     async def describe_many(self, arns: Collection[str]) -> dict[str, KmsKeyView]:
@@ -158,7 +173,8 @@ class RemoteKmsBackend:
         views = await asyncio.gather(*(self.describe(arn) for arn in unique))
         return {arn: view for arn, view in zip(unique, views, strict=True) if view is not None}
 
-    async def sign(self, arn: str, message: bytes) -> bytes:
+    async def sign(self, arn: str, message: bytes, zone_account: str | None = None) -> bytes:
+        """The remote KMS decides what the credentials may do; ``zone_account`` is not sent."""
         return await asyncio.to_thread(self._sign, arn, message)
 
     def _sign(self, arn: str, message: bytes) -> bytes:
@@ -197,6 +213,7 @@ class RemoteKmsBackend:
             key_usage=metadata["KeyUsage"],
             policy=policy,
             public_key_der=public_key,
+            local=False,
         )
 
 
@@ -213,6 +230,7 @@ def _unreadable(arn: str) -> KmsKeyView:
         key_usage="SIGN_VERIFY",
         policy="",
         public_key_der=None,
+        local=False,
     )
 
 
@@ -220,4 +238,4 @@ def build_kms_backend(settings: Settings, sessionmaker: async_sessionmaker[Async
     """The remote backend when ``R53_KMS_ENDPOINT_URL`` is set, else the local one."""
     if settings.kms_endpoint_url:
         return RemoteKmsBackend(settings.kms_endpoint_url, settings.kms_region)
-    return LocalKmsBackend(sessionmaker)
+    return LocalKmsBackend(sessionmaker, sealer(settings))

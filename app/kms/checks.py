@@ -35,8 +35,9 @@ def arn_problem(arn: str) -> str | None:
     return None
 
 
-def dnssec_key_problem(arn: str, view: KmsKeyView | None) -> str | None:
-    """The InvalidKMSArn message for this key, or None when Route 53 can sign with it."""
+def dnssec_key_problem(arn: str, view: KmsKeyView | None, zone_account: str | None = None) -> str | None:
+    """The InvalidKMSArn message for this key, or None when Route 53 can sign with it for a zone of
+    ``zone_account`` (a key of another account must grant that account: ``app.kms.policy``)."""
     problem = arn_problem(arn)
     if problem is not None:
         return problem
@@ -59,7 +60,7 @@ def dnssec_key_problem(arn: str, view: KmsKeyView | None) -> str | None:
         return (
             f"The CMK with ARN '{arn}' has key usage '{view.key_usage}'. DNSSEC signing requires key usage SIGN_VERIFY."
         )
-    if not grants_dnssec_access(view.policy):
+    if not grants_dnssec_access(view.policy, zone_account if view.local else None, view.account_id):
         return (
             f"The CMK with ARN '{arn}' did not grant all required permissions for DNSSEC usage. "
             "Please review your key-policy, and verify that you and Route 53 have permissions to perform "
@@ -68,17 +69,17 @@ def dnssec_key_problem(arn: str, view: KmsKeyView | None) -> str | None:
     return None
 
 
-async def resolve_dnssec_key(arn: str, kms: KmsBackend) -> bytes:
+async def resolve_dnssec_key(arn: str, kms: KmsBackend, zone_account: str | None = None) -> bytes:
     """The key's DER SubjectPublicKeyInfo, looked up only when the ARN itself is fit; else InvalidKMSArn."""
     problem = arn_problem(arn)
     if problem is not None:
         raise InvalidKMSArn(problem)
-    return check_dnssec_key(arn, await kms.describe(arn))
+    return check_dnssec_key(arn, await kms.describe(arn), zone_account)
 
 
-def check_dnssec_key(arn: str, view: KmsKeyView | None) -> bytes:
+def check_dnssec_key(arn: str, view: KmsKeyView | None, zone_account: str | None = None) -> bytes:
     """The key's DER SubjectPublicKeyInfo; raises ``InvalidKMSArn`` when the key is unfit."""
-    problem = dnssec_key_problem(arn, view)
+    problem = dnssec_key_problem(arn, view, zone_account)
     if problem is None and view is not None and view.public_key_der is not None:
         return view.public_key_der
     raise InvalidKMSArn(problem or f"The CMK with ARN '{arn}' does not exist.")

@@ -1,7 +1,9 @@
 """KMS tables: keys with their key material, and aliases (AWS KMS Developer Guide, "AWS KMS concepts").
 
-A key belongs to the region of the request that created it; its id is a UUID, unique across regions. Key
-material is stored in the clear: PKCS#8 DER for asymmetric keys, 32 random bytes for symmetric keys.
+A key belongs to the account and region of the request that created it; its id is a UUID, unique across
+regions and accounts. Key material (PKCS#8 DER for asymmetric keys, 32 random bytes for symmetric keys) is
+stored sealed with the master key (``app.secrets``, the key id as associated data). An alias belongs to one
+account and region.
 """
 
 from datetime import datetime
@@ -31,7 +33,7 @@ class KmsKey(Base):
     key_spec: Mapped[str] = mapped_column(String(32))
     key_state: Mapped[str] = mapped_column(String(32))
     policy: Mapped[str] = mapped_column(Text)
-    private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    private_key: Mapped[bytes] = mapped_column(LargeBinary)  # sealed: app.secrets
     public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     creation_date: Mapped[datetime] = mapped_column(UtcDateTime())
     deletion_date: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -39,10 +41,11 @@ class KmsKey(Base):
 
 
 class KmsAlias(Base):
-    """An alias name (``alias/...``) pointing at a key in the same region."""
+    """An alias name (``alias/...``) pointing at a key in the same account and region."""
 
     __tablename__ = "kms_alias"
 
+    account_id: Mapped[str] = mapped_column(String(12), primary_key=True)
     region: Mapped[str] = mapped_column(String(32), primary_key=True)
     alias_name: Mapped[str] = mapped_column(String(256), primary_key=True)
     target_key_id: Mapped[str] = mapped_column(ForeignKey("kms_key.key_id"), index=True)

@@ -23,35 +23,42 @@ REQUIRED_ACTIONS = ("kms:DescribeKey", "kms:GetPublicKey", "kms:Sign")
 MAX_POLICY_BYTES = 32768  # KMS Developer Guide, "Quotas": a key policy document is at most 32 KB
 INLINE_POLICY_CHARS = 4096  # shorter policies cost less to evaluate than a hop to a worker thread
 _CACHE_SIZE = 4096
-_verdicts: OrderedDict[str, bool] = OrderedDict()
+_verdicts: OrderedDict[tuple[str, str | None, str | None], bool] = OrderedDict()
 _verdicts_lock = threading.Lock()
 
 
-async def prepare_verdicts(policies: Iterable[str]) -> None:
-    """Evaluate, in a worker thread, the policies longer than ``INLINE_POLICY_CHARS`` not yet cached, so that
-    ``grants_dnssec_access`` answers them from the cache on the event loop."""
-    pending = {policy for policy in policies if len(policy) > INLINE_POLICY_CHARS and policy not in _verdicts}
+async def prepare_verdicts(policies: Iterable[tuple[str, str | None]]) -> None:
+    """Evaluate, in a worker thread, the (policy, owner account) pairs whose policy is longer than
+    ``INLINE_POLICY_CHARS`` and not cached yet, for zones of the key's own account (the common case), so
+    that ``grants_dnssec_access`` answers them from the cache on the event loop."""
+    pending = {
+        (policy, account)
+        for policy, account in policies
+        if len(policy) > INLINE_POLICY_CHARS and (policy, account, account) not in _verdicts
+    }
     if pending:
-        await asyncio.to_thread(lambda: [grants_dnssec_access(policy) for policy in pending])
+        await asyncio.to_thread(lambda: [grants_dnssec_access(policy, account, account) for policy, account in pending])
 
 
-def grants_dnssec_access(policy: str) -> bool:
-    """``evaluate_policy``, cached (least recently used policies are forgotten first)."""
+def grants_dnssec_access(policy: str, zone_account: str | None = None, key_account: str | None = None) -> bool:
+    """``evaluate_policy``, cached (least recently used verdicts are forgotten first)."""
+    cache_key = (policy, zone_account, key_account)
     with _verdicts_lock:
-        verdict = _verdicts.get(policy)
+        verdict = _verdicts.get(cache_key)
         if verdict is not None:
-            _verdicts.move_to_end(policy)
+            _verdicts.move_to_end(cache_key)
             return verdict
-    verdict = evaluate_policy(policy)
+    verdict = evaluate_policy(policy, zone_account, key_account)
     with _verdicts_lock:
-        _verdicts[policy] = verdict
+        _verdicts[cache_key] = verdict
         if len(_verdicts) > _CACHE_SIZE:
             _verdicts.popitem(last=False)
     return verdict
 
 
-def evaluate_policy(policy: str) -> bool:
-    """True when the policy allows, and does not deny, every action in ``REQUIRED_ACTIONS`` to Route 53.
+def evaluate_policy(policy: str, zone_account: str | None = None, key_account: str | None = None) -> bool:
+    """True when the policy allows, and does not deny, every action in ``REQUIRED_ACTIONS`` to Route 53
+    acting for a zone of ``zone_account`` (None: any zone; the key is owned by ``key_account``).
 
     * Principal: ``"*"`` or ``{"Service": name | [names]}`` naming ``dnssec-route53.amazonaws.com`` or the
       legacy ``api-service.dnssec.route53.aws.internal``. ``{"AWS": "*"}`` does not count: it matches every
@@ -59,8 +66,13 @@ def evaluate_policy(policy: str) -> bool:
       principal it does not name.
     * Action / NotAction: a string or a list; IAM wildcards ``*`` and ``?``, compared case-insensitively.
     * Resource is not required (it always means this key in a key policy).
-    * Condition blocks count as satisfied: Route 53 meets the documented ``aws:SourceAccount`` and
-      ``aws:SourceArn`` conditions. A conditional Deny therefore denies.
+    * ``aws:SourceAccount`` (``StringEquals``/``StringLike``, and their ``Not`` forms) is evaluated against
+      the zone's account. A statement without it serves only the key owner's own zones: a key in another
+      account is usable for a zone only when its policy names that zone's account (the confused-deputy rule
+      of the IAM User Guide, "Cross-service confused deputy prevention"). With ``zone_account`` None the
+      condition counts as met.
+    * Other condition blocks count as satisfied: Route 53 meets the documented ``aws:SourceArn`` condition.
+      A conditional Deny therefore denies.
 
     A policy that is not a JSON object with statements, or longer than ``MAX_POLICY_BYTES``, grants nothing.
     """
@@ -77,13 +89,77 @@ def evaluate_policy(policy: str) -> bool:
         statements = [statements]
     if not isinstance(statements, list):
         return False
-    relevant = [s for s in statements if isinstance(s, dict) and _applies_to_route53(s)]
+    relevant = [
+        s
+        for s in statements
+        if isinstance(s, dict) and _applies_to_route53(s) and _for_account(s, zone_account, key_account)
+    ]
     allows = [s for s in relevant if s.get("Effect") == "Allow"]
     denies = [s for s in relevant if s.get("Effect") == "Deny"]
     return all(
         any(_covers(s, action) for s in allows) and not any(_covers(s, action) for s in denies)
         for action in REQUIRED_ACTIONS
     )
+
+
+def grants_account_access(policy: str, account: str, action: str) -> bool:
+    """Does the key policy let ``account`` (its root, as every caller here acts) call ``action``?
+
+    For cross-account use (KMS Developer Guide, "Allowing users in other accounts to use a KMS key"): an
+    Allow whose Principal is ``"*"``, ``{"AWS": "*"}``, ``arn:aws:iam::<account>:root`` or the bare account
+    id, and whose Action covers ``action``, with no Deny for it naming the account. Conditions count as
+    met; a policy that does not parse, or longer than ``MAX_POLICY_BYTES``, grants nothing. The caller's
+    own IAM policy, which AWS also requires, is not modelled: there are no IAM identities here.
+    """
+    if len(policy.encode()) > MAX_POLICY_BYTES:
+        return False
+    try:
+        document = json.loads(policy)
+    except (ValueError, RecursionError):
+        return False
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    if isinstance(statements, dict):
+        statements = [statements]
+    if not isinstance(statements, list):
+        return False
+    relevant = [s for s in statements if isinstance(s, dict) and _names_account(s, account)]
+    allowed = any(s.get("Effect") == "Allow" and _covers(s, action) for s in relevant)
+    return allowed and not any(s.get("Effect") == "Deny" and _covers(s, action) for s in relevant)
+
+
+def _names_account(statement: dict[str, Any], account: str) -> bool:
+    names = {"*", account, f"arn:aws:iam::{account}:root"}
+    if "Principal" in statement:
+        principal = statement["Principal"]
+        if principal == "*":
+            return True
+        return isinstance(principal, dict) and any(name in names for name in _strings(principal.get("AWS")))
+    if "NotPrincipal" in statement:
+        principal = statement["NotPrincipal"]
+        return isinstance(principal, dict) and not any(name in names for name in _strings(principal.get("AWS")))
+    return False
+
+
+_ACCOUNT_OPERATORS = {"stringequals": False, "stringlike": False, "stringnotequals": True, "stringnotlike": True}
+
+
+def _for_account(statement: dict[str, Any], zone_account: str | None, key_account: str | None) -> bool:
+    """Does the statement apply to Route 53 acting for a zone of ``zone_account`` (see ``evaluate_policy``)?"""
+    if zone_account is None:
+        return True
+    conditions = statement.get("Condition")
+    tests: list[tuple[bool, list[str]]] = []
+    if isinstance(conditions, dict):
+        for operator, block in conditions.items():
+            negated = _ACCOUNT_OPERATORS.get(str(operator).lower().removesuffix("ifexists"))
+            if negated is None or not isinstance(block, dict):
+                continue
+            for name, values in block.items():
+                if str(name).lower() == "aws:sourceaccount":
+                    tests.append((negated, _strings(values)))
+    if not tests:
+        return statement.get("Effect") == "Deny" or zone_account == key_account
+    return all(any(_matches(v, zone_account) for v in values) != negated for negated, values in tests)
 
 
 def _applies_to_route53(statement: dict[str, Any]) -> bool:

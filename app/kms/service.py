@@ -40,9 +40,13 @@ from app.errors import (
     ValidationException,
 )
 from app.kms.models import KmsAlias, KmsKey
-from app.kms.policy import MAX_POLICY_BYTES
+from app.kms.policy import MAX_POLICY_BYTES, grants_account_access
+from app.secrets import Sealer, kms_key_context
 
-Handler = Callable[[dict[str, Any], str], Awaitable[dict[str, Any]]]
+Handler = Callable[[dict[str, Any], str, str], Awaitable[dict[str, Any]]]  # (members, region, caller's account)
+# The operations a caller may use on another account's key, when its policy allows (KMS API Reference,
+# "Cross-account use: Yes"); every other operation sees only the caller's own keys.
+CROSS_ACCOUNT_OPERATIONS = frozenset({"DescribeKey", "GetPublicKey", "Sign", "Verify", "GetKeyRotationStatus"})
 
 KEY_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 KEY_ARN = re.compile(r"arn:aws:kms:(?P<region>[^:]+):(?P<account>[^:]+):key/(?P<key_id>.+)")
@@ -87,9 +91,10 @@ SIGNING_ALGORITHMS = tuple(dict.fromkeys(a for spec in KEY_SPECS.values() for a 
 class LocalKms:
     """The KMS operations, by wire name in ``operations``."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, sealer: Sealer) -> None:
         self._sessionmaker = sessionmaker
         self._settings = settings
+        self._sealer = sealer
         self.operations: dict[str, Handler] = {
             "CreateKey": self.create_key,
             "DescribeKey": self.describe_key,
@@ -124,7 +129,7 @@ class LocalKms:
             }
         )
 
-    async def create_key(self, params: dict[str, Any], region: str) -> dict[str, Any]:
+    async def create_key(self, params: dict[str, Any], region: str, account: str) -> dict[str, Any]:
         """CreateKey: ``KeySpec`` or the deprecated ``CustomerMasterKeySpec`` (Terraform sends the latter)."""
         policy = _policy(params.get("Policy"))
         description = _opt_str(params.get("Description"), "description", 0, 8192) or ""
@@ -149,7 +154,6 @@ class LocalKms:
             raise ValidationException(f"KeyUsage {usage} is not compatible with KeySpec {spec_name}")
         private_key, public_key = await asyncio.to_thread(_new_key_material, KEY_SPECS[spec_name])
         key_id = str(uuid.uuid4())
-        account = self._settings.account_id
         key = KmsKey(
             key_id=key_id,
             arn=_key_arn(region, account, key_id),
@@ -160,7 +164,7 @@ class LocalKms:
             key_spec=spec_name,
             key_state="Enabled",
             policy=policy or _default_policy(account),
-            private_key=private_key,
+            private_key=self._sealer.seal(private_key, kms_key_context(key_id)),
             public_key=public_key,
             creation_date=datetime.now(UTC),
             deletion_date=None,
@@ -170,14 +174,14 @@ class LocalKms:
             session.add(key)
         return {"KeyMetadata": _metadata(key)}
 
-    async def describe_key(self, params: dict[str, Any], region: str) -> dict[str, Any]:
+    async def describe_key(self, params: dict[str, Any], region: str, account: str) -> dict[str, Any]:
         """DescribeKey: the KeyMetadata of a key in any state."""
-        key = await self._read_key(params, region)
+        key = await self._read_key(params, region, account, "DescribeKey")
         return {"KeyMetadata": _metadata(key)}
 
-    async def get_public_key(self, params: dict[str, Any], region: str) -> dict[str, Any]:
+    async def get_public_key(self, params: dict[str, Any], region: str, account: str) -> dict[str, Any]:
         """GetPublicKey: the DER SubjectPublicKeyInfo. Works on disabled keys, as AWS does in practice."""
-        key = await self._read_key(params, region)
+        key = await self._read_key(params, region, account, "GetPublicKey")
         _require_state(key, disabled_ok=True)
         if key.public_key is None:
             raise UnsupportedOperationException(
@@ -192,19 +196,20 @@ class LocalKms:
             **_algorithms(key),
         }
 
-    async def sign(self, params: dict[str, Any], region: str) -> dict[str, Any]:
+    async def sign(self, params: dict[str, Any], region: str, account: str) -> dict[str, Any]:
         """Sign: ``RAW`` messages are hashed here, ``DIGEST`` messages are signed as given; DER signatures.
         Signing and verifying run in a worker thread, off the event loop."""
         message, digest, algorithm = _signing_input(params)
-        key = await self._signing_key(params, region, "Sign", algorithm, message, digest)
-        signature = await asyncio.to_thread(_sign, key.private_key, algorithm, message, digest)  # RSA: milliseconds
+        key = await self._signing_key(params, region, account, "Sign", algorithm, message, digest)
+        private_key = self._sealer.open(key.private_key, kms_key_context(key.key_id))
+        signature = await asyncio.to_thread(_sign, private_key, algorithm, message, digest)  # RSA: milliseconds
         return {"KeyId": key.arn, "Signature": signature, "SigningAlgorithm": algorithm}
 
-    async def verify(self, params: dict[str, Any], region: str) -> dict[str, Any]:
+    async def verify(self, params: dict[str, Any], region: str, account: str) -> dict[str, Any]:
         """Verify: a signature that does not match raises KMSInvalidSignatureException (no message, as AWS)."""
         message, digest, algorithm = _signing_input(params)
         signature = _req_blob(params.get("Signature"), "signature", 6144)
-        key = await self._signing_key(params, region, "Verify", algorithm, message, digest)
+        key = await self._signing_key(params, region, account, "Verify", algorithm, message, digest)
         public_key = key.public_key
         if public_key is None or not await asyncio.to_thread(
             _verify, public_key, algorithm, message, digest, signature
@@ -212,13 +217,13 @@ class LocalKms:
             raise KMSInvalidSignatureException("")
         return {"KeyId": key.arn, "SignatureValid": True, "SigningAlgorithm": algorithm}
 
-    async def get_key_policy(self, params: dict[str, Any], region: str) -> dict[str, Any]:
+    async def get_key_policy(self, params: dict[str, Any], region: str, account: str) -> dict[str, Any]:
         """GetKeyPolicy: the only policy name is ``default``."""
         _policy_name(params)
-        key = await self._read_key(params, region)
+        key = await self._read_key(params, region, account, "GetKeyPolicy")
         return {"Policy": key.policy, "PolicyName": "default"}
 
-    async def put_key_policy(self, params: dict[str, Any], region: str) -> dict[str, Any]:
+    async def put_key_policy(self, params: dict[str, Any], region: str, account: str) -> dict[str, Any]:
         """PutKeyPolicy: the policy must be a JSON policy document."""
         _policy_name(params)
         policy = _policy(params.get("Policy"))
@@ -226,27 +231,27 @@ class LocalKms:
             raise _invalid(None, "policy", "Member must not be null")
         _opt_bool(params.get("BypassPolicyLockoutSafetyCheck"), "bypassPolicyLockoutSafetyCheck")
         async with self._write() as session:
-            key = await self._key(session, params, region, lock=True)
+            key = await self._key(session, params, region, account, "PutKeyPolicy", lock=True)
             _require_state(key, disabled_ok=True)
             key.policy = policy
         return {}
 
-    async def enable_key(self, params: dict[str, Any], region: str) -> dict[str, Any]:
+    async def enable_key(self, params: dict[str, Any], region: str, account: str) -> dict[str, Any]:
         """EnableKey: Disabled → Enabled (idempotent)."""
-        await self._set_state(params, region, "Enabled")
+        await self._set_state(params, region, account, "Enabled")
         return {}
 
-    async def disable_key(self, params: dict[str, Any], region: str) -> dict[str, Any]:
+    async def disable_key(self, params: dict[str, Any], region: str, account: str) -> dict[str, Any]:
         """DisableKey: Enabled → Disabled (idempotent)."""
-        await self._set_state(params, region, "Disabled")
+        await self._set_state(params, region, account, "Disabled")
         return {}
 
-    async def schedule_key_deletion(self, params: dict[str, Any], region: str) -> dict[str, Any]:
+    async def schedule_key_deletion(self, params: dict[str, Any], region: str, account: str) -> dict[str, Any]:
         """ScheduleKeyDeletion: PendingDeletion after a 7 to 30 day window (default 30); key material is kept."""
         days = _opt_int(params.get("PendingWindowInDays"), "pendingWindowInDays", 7, 30) or 30
         deletion_date = datetime.now(UTC) + timedelta(days=days)
         async with self._write() as session:
-            key = await self._key(session, params, region, lock=True)
+            key = await self._key(session, params, region, account, "ScheduleKeyDeletion", lock=True)
             _require_state(key, disabled_ok=True)
             key.key_state = "PendingDeletion"
             key.deletion_date = deletion_date
@@ -257,23 +262,23 @@ class LocalKms:
             "PendingWindowInDays": days,
         }
 
-    async def cancel_key_deletion(self, params: dict[str, Any], region: str) -> dict[str, Any]:
+    async def cancel_key_deletion(self, params: dict[str, Any], region: str, account: str) -> dict[str, Any]:
         """CancelKeyDeletion: PendingDeletion → Disabled, as on AWS."""
         async with self._write() as session:
-            key = await self._key(session, params, region, lock=True)
+            key = await self._key(session, params, region, account, "CancelKeyDeletion", lock=True)
             if key.key_state != "PendingDeletion":
                 raise KMSInvalidStateException(f"{key.arn} is not pending deletion.")
             key.key_state = "Disabled"
             key.deletion_date = None
         return {"KeyId": key.arn}
 
-    async def list_keys(self, params: dict[str, Any], region: str) -> dict[str, Any]:
+    async def list_keys(self, params: dict[str, Any], region: str, account: str) -> dict[str, Any]:
         """ListKeys: the region's keys by key id; ``Limit`` 1 to 1000 (default 100), ``Marker`` to page."""
         limit = _opt_int(params.get("Limit"), "limit", 1, 1000) or 100
         marker = _opt_str(params.get("Marker"), "marker", 1, 1024)
         statement = (
             select(KmsKey.key_id, KmsKey.arn)
-            .where(KmsKey.region == region, KmsKey.account_id == self._settings.account_id)
+            .where(KmsKey.region == region, KmsKey.account_id == account)
             .order_by(KmsKey.key_id)
         )
         async with self._sessionmaker() as session:
@@ -281,7 +286,7 @@ class LocalKms:
         keys = [{"KeyId": key_id, "KeyArn": arn} for key_id, arn in rows]
         return _page("Keys", keys, "KeyId", limit, marker)
 
-    async def create_alias(self, params: dict[str, Any], region: str) -> dict[str, Any]:
+    async def create_alias(self, params: dict[str, Any], region: str, account: str) -> dict[str, Any]:
         """CreateAlias: ``alias/<name>``, not in the reserved ``alias/aws/`` space; one key per alias."""
         name = _req_str(params.get("AliasName"), "aliasName", 1, 256)
         if not ALIAS_NAME.fullmatch(name):
@@ -296,33 +301,42 @@ class LocalKms:
         target = _req_str(params.get("TargetKeyId"), "targetKeyId", 1, 2048)
         if target.startswith("alias/") or ALIAS_ARN.fullmatch(target):
             raise ValidationException("Aliases must refer to keys. Not aliases")
-        exists = AlreadyExistsException(f"An alias with the name {self._alias_arn(region, name)} already exists")
+        exists = AlreadyExistsException(
+            f"An alias with the name {self._alias_arn(region, account, name)} already exists"
+        )
         try:
             async with self._write() as session:
-                key = await self._key(session, {"KeyId": target}, region, lock=True)
+                key = await self._key(session, {"KeyId": target}, region, account, "CreateAlias", lock=True)
                 _require_state(key, disabled_ok=True)
-                if await session.get(KmsAlias, (region, name)) is not None:
+                if await session.get(KmsAlias, (account, region, name)) is not None:
                     raise exists
                 now = datetime.now(UTC)
-                session.add(KmsAlias(region=region, alias_name=name, target_key_id=key.key_id, creation_date=now))
+                alias = KmsAlias(
+                    account_id=account, region=region, alias_name=name, target_key_id=key.key_id, creation_date=now
+                )
+                session.add(alias)
         except IntegrityError as error:  # a concurrent CreateAlias won the race (PostgreSQL)
             raise exists from error
         return {}
 
-    async def list_aliases(self, params: dict[str, Any], region: str) -> dict[str, Any]:
+    async def list_aliases(self, params: dict[str, Any], region: str, account: str) -> dict[str, Any]:
         """ListAliases: the region's aliases by name, optionally of one key; ``Limit`` 1 to 100 (default 50)."""
         limit = _opt_int(params.get("Limit"), "limit", 1, 100) or 50
         marker = _opt_str(params.get("Marker"), "marker", 1, 1024)
-        statement = select(KmsAlias).where(KmsAlias.region == region).order_by(KmsAlias.alias_name)
+        statement = (
+            select(KmsAlias)
+            .where(KmsAlias.account_id == account, KmsAlias.region == region)
+            .order_by(KmsAlias.alias_name)
+        )
         async with self._sessionmaker() as session:
             if params.get("KeyId") is not None:
-                key = await self._key(session, params, region)
+                key = await self._key(session, params, region, account, "ListAliases")
                 statement = statement.where(KmsAlias.target_key_id == key.key_id)
             aliases = (await session.scalars(statement)).all()
         entries = [
             {
                 "AliasName": alias.alias_name,
-                "AliasArn": self._alias_arn(region, alias.alias_name),
+                "AliasArn": self._alias_arn(region, account, alias.alias_name),
                 "TargetKeyId": alias.target_key_id,
                 "CreationDate": alias.creation_date.timestamp(),
                 "LastUpdatedDate": alias.creation_date.timestamp(),
@@ -331,38 +345,38 @@ class LocalKms:
         ]
         return _page("Aliases", entries, "AliasName", limit, marker)
 
-    async def get_key_rotation_status(self, params: dict[str, Any], region: str) -> dict[str, Any]:
+    async def get_key_rotation_status(self, params: dict[str, Any], region: str, account: str) -> dict[str, Any]:
         """GetKeyRotationStatus: automatic rotation is never enabled here."""
-        key = await self._read_key(params, region)
+        key = await self._read_key(params, region, account, "GetKeyRotationStatus")
         return {"KeyRotationEnabled": False, "KeyId": key.arn}
 
-    async def list_resource_tags(self, params: dict[str, Any], region: str) -> dict[str, Any]:
+    async def list_resource_tags(self, params: dict[str, Any], region: str, account: str) -> dict[str, Any]:
         """ListResourceTags: the key's tags by tag key; ``Limit`` 1 to 50 (default 50)."""
         limit = _opt_int(params.get("Limit"), "limit", 1, 50) or 50
         marker = _opt_str(params.get("Marker"), "marker", 1, 1024)
-        key = await self._read_key(params, region)
+        key = await self._read_key(params, region, account, "ListResourceTags")
         tags = sorted(key.tags, key=lambda tag: tag["TagKey"])
         return _page("Tags", tags, "TagKey", limit, marker)
 
-    async def tag_resource(self, params: dict[str, Any], region: str) -> dict[str, Any]:
+    async def tag_resource(self, params: dict[str, Any], region: str, account: str) -> dict[str, Any]:
         """TagResource: adds tags, replacing the value of a tag key the key already has."""
         tags = _tags(params.get("Tags"))
         if tags is None:
             raise _invalid(None, "tags", "Member must not be null")
         async with self._write() as session:
-            key = await self._key(session, params, region, lock=True)
+            key = await self._key(session, params, region, account, "TagResource", lock=True)
             _require_state(key, disabled_ok=True)
             key.tags = _merge_tags(key.tags, tags)
         return {}
 
-    async def untag_resource(self, params: dict[str, Any], region: str) -> dict[str, Any]:
+    async def untag_resource(self, params: dict[str, Any], region: str, account: str) -> dict[str, Any]:
         """UntagResource: removes the named tag keys; unknown keys are ignored."""
         names = params.get("TagKeys")
         if not isinstance(names, list) or not names:
             raise _invalid(names, "tagKeys", "Member must have length greater than or equal to 1")
         removed = {_req_str(name, f"tagKeys.{i}.member", 1, 128) for i, name in enumerate(names, 1)}
         async with self._write() as session:
-            key = await self._key(session, params, region, lock=True)
+            key = await self._key(session, params, region, account, "UntagResource", lock=True)
             _require_state(key, disabled_ok=True)
             key.tags = [tag for tag in key.tags if tag["TagKey"] not in removed]
         return {}
@@ -372,20 +386,28 @@ class LocalKms:
     def _write(self) -> AbstractAsyncContextManager[AsyncSession]:
         return write_transaction(self._sessionmaker, self._settings.lock_timeout_ms)
 
-    async def _read_key(self, params: dict[str, Any], region: str) -> KmsKey:
+    async def _read_key(self, params: dict[str, Any], region: str, account: str, operation: str) -> KmsKey:
         async with self._sessionmaker() as session:
-            return await self._key(session, params, region)
+            return await self._key(session, params, region, account, operation)
 
-    async def _set_state(self, params: dict[str, Any], region: str, state: str) -> None:
+    async def _set_state(self, params: dict[str, Any], region: str, account: str, state: str) -> None:
+        operation = "EnableKey" if state == "Enabled" else "DisableKey"
         async with self._write() as session:
-            key = await self._key(session, params, region, lock=True)
+            key = await self._key(session, params, region, account, operation, lock=True)
             _require_state(key, disabled_ok=True)
             key.key_state = state
 
     async def _signing_key(
-        self, params: dict[str, Any], region: str, operation: str, algorithm: str, message: bytes, digest: bool
+        self,
+        params: dict[str, Any],
+        region: str,
+        account: str,
+        operation: str,
+        algorithm: str,
+        message: bytes,
+        digest: bool,
     ) -> KmsKey:
-        key = await self._read_key(params, region)
+        key = await self._read_key(params, region, account, operation)
         _require_state(key, disabled_ok=False)
         if key.key_usage != "SIGN_VERIFY":
             raise InvalidKeyUsageException(
@@ -397,38 +419,55 @@ class LocalKms:
             raise ValidationException(f"Digest is invalid length for algorithm {algorithm}.")
         return key
 
-    async def _key(self, session: AsyncSession, params: dict[str, Any], region: str, lock: bool = False) -> KmsKey:
-        """The key named by ``KeyId``: a key id, key ARN, alias name or alias ARN in this region and account."""
+    async def _key(
+        self,
+        session: AsyncSession,
+        params: dict[str, Any],
+        region: str,
+        account: str,
+        operation: str,
+        lock: bool = False,
+    ) -> KmsKey:
+        """The key named by ``KeyId`` (a key id, key ARN, alias name or alias ARN in this region) for a caller
+        of ``account``. A key id or alias name is looked up in the caller's account; an ARN names its owner.
+        Another account's key is NotFoundException unless the operation may be used across accounts
+        (``CROSS_ACCOUNT_OPERATIONS``) and the key policy grants the caller's account (``app.kms.policy``)."""
         reference = _req_str(params.get("KeyId"), "keyId", 1, 2048)
-        account = self._settings.account_id
+        owner = account
         key_id = reference
         if alias := ALIAS_ARN.fullmatch(reference):
             _same_region(alias["region"], region)
-            if alias["account"] != account:
-                raise NotFoundException(f"Alias {reference} is not found.")
-            key_id = await self._alias_target(session, region, alias["name"], reference)
+            owner = alias["account"]
+            key_id = await self._alias_target(session, owner, region, alias["name"], reference)
         elif reference.startswith("alias/"):
-            key_id = await self._alias_target(session, region, reference, self._alias_arn(region, reference))
+            shown = self._alias_arn(region, account, reference)
+            key_id = await self._alias_target(session, account, region, reference, shown)
         elif arn := KEY_ARN.fullmatch(reference):
             _same_region(arn["region"], region)
-            account, key_id = arn["account"], arn["key_id"]
+            owner, key_id = arn["account"], arn["key_id"]
         elif reference.startswith("arn:"):
             raise NotFoundException(f"Invalid arn {reference}")
         elif not KEY_ID.fullmatch(reference):
             raise NotFoundException(f"Invalid keyId {reference}")
+        missing = NotFoundException(f"Key '{_key_arn(region, owner, key_id)}' does not exist")
         key = await session.get(KmsKey, key_id, with_for_update=lock)
-        if key is None or key.region != region or key.account_id != account:
-            raise NotFoundException(f"Key '{_key_arn(region, account, key_id)}' does not exist")
+        if key is None or key.region != region or key.account_id != owner:
+            raise missing
+        if owner != account and (
+            operation not in CROSS_ACCOUNT_OPERATIONS
+            or not grants_account_access(key.policy, account, f"kms:{operation}")
+        ):
+            raise missing
         return key
 
-    async def _alias_target(self, session: AsyncSession, region: str, name: str, shown: str) -> str:
-        alias = await session.get(KmsAlias, (region, name))
+    async def _alias_target(self, session: AsyncSession, account: str, region: str, name: str, shown: str) -> str:
+        alias = await session.get(KmsAlias, (account, region, name))
         if alias is None:
             raise NotFoundException(f"Alias {shown} is not found.")
         return alias.target_key_id
 
-    def _alias_arn(self, region: str, name: str) -> str:
-        return f"arn:aws:kms:{region}:{self._settings.account_id}:{name}"
+    def _alias_arn(self, region: str, account: str, name: str) -> str:
+        return f"arn:aws:kms:{region}:{account}:{name}"
 
 
 def _key_arn(region: str, account: str, key_id: str) -> str:

@@ -23,11 +23,12 @@ class Changes:
         self._sessionmaker = sessionmaker
         self.propagation = timedelta(seconds=propagation_seconds)
 
-    async def get(self, change_id: str) -> tuple[ChangeView, str]:
-        """The change and its status; a delay of 0 means INSYNC from the first GetChange on."""
+    async def get(self, account: str, change_id: str) -> tuple[ChangeView, str]:
+        """The account's change and its status; a delay of 0 means INSYNC from the first GetChange on.
+        Another account's change is NoSuchChange."""
         async with self._sessionmaker() as session:
             change = await session.get(Change, change_id)
-        if change is None:
+        if change is None or change.account_id != account:
             raise NoSuchChange(f"Could not find resource with ID: {change_id}")
         view = ChangeView.of(change)
         return view, change_status(view, self.propagation)

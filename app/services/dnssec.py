@@ -34,7 +34,8 @@ class EnableSigning(OneZoneWrite):
             raise KeySigningKeyWithActiveStatusNotFound(
                 f"Hosted zone with ID '{zone.id}' does not have a Key Signing Key in ACTIVE status."
             )
-        live = effective_dnssec("SIGNING", active, await ctx.kms.describe_many(watched_arns(active)))
+        views = await ctx.kms.describe_many(watched_arns(active))
+        live = effective_dnssec("SIGNING", active, views, zone.account_id)
         if not any(key.status == "ACTIVE" for key in live.key_signing_keys):
             raise InvalidKMSArn(live.key_signing_keys[0].status_message or "")
         if zone.serve_signature != "SIGNING":
@@ -62,6 +63,7 @@ class DisableSigning(OneZoneWrite):
 
 @dataclass(frozen=True)
 class _StoredDnssec:
+    account_id: str
     private_zone: bool
     serve_signature: str
     keys: tuple[KskView, ...]
@@ -81,29 +83,31 @@ class Dnssec:
         self._signing = signing
         self._loader: BatchLoader[str, _StoredDnssec] = BatchLoader(self._fetch)
 
-    async def get(self, zone_id: str) -> DnssecView:
+    async def get(self, account: str, zone_id: str) -> DnssecView:
         """The zone's signing status and every KSK, with ACTION_NEEDED evaluated from KMS now."""
         stored = await self._loader.load(zone_id)
-        if stored is None:
+        if stored is None or stored.account_id != account:
             raise NoSuchHostedZone(f"No hosted zone found with ID: {zone_id}")
         if stored.private_zone:
             raise InvalidArgument(PRIVATE_ZONE_MESSAGE)
         views = await self._kms.describe_many(watched_arns(stored.keys))
-        return effective_dnssec(stored.serve_signature, stored.keys, views)
+        return effective_dnssec(stored.serve_signature, stored.keys, views, stored.account_id)
 
     async def _fetch(self, zone_ids: list[str]) -> dict[str, _StoredDnssec]:
         async with self._sessionmaker() as session:
             zones = await read_zones_with_keys(session, zone_ids)
         return {
-            zone.id: _StoredDnssec(zone.private_zone, zone.serve_signature, tuple(KskView.of(key) for key in zone.keys))
+            zone.id: _StoredDnssec(
+                zone.account_id, zone.private_zone, zone.serve_signature, tuple(KskView.of(key) for key in zone.keys)
+            )
             for zone in zones
         }
 
-    async def enable(self, zone_id: str) -> ChangeView:
+    async def enable(self, account: str, zone_id: str) -> ChangeView:
         """Enables signing, then makes the zone's first ZSK and DNSKEY signatures before answering."""
-        change = await self._writer.submit(EnableSigning(zone_id), fault_injectable=True)
+        change = await self._writer.submit(EnableSigning(zone_id), account, fault_injectable=True)
         await self._signing.refresh(zone_id)
         return change
 
-    async def disable(self, zone_id: str) -> ChangeView:
-        return await self._writer.submit(DisableSigning(zone_id), fault_injectable=True)
+    async def disable(self, account: str, zone_id: str) -> ChangeView:
+        return await self._writer.submit(DisableSigning(zone_id), account, fault_injectable=True)

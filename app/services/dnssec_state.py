@@ -20,16 +20,18 @@ def watched_arns(keys: Iterable[KskView]) -> set[str]:
     return {key.kms_arn for key in keys if key.status == "ACTIVE"}
 
 
-def effective_key(key: KskView, kms_views: Mapping[str, KmsKeyView]) -> KskView:
+def effective_key(key: KskView, kms_views: Mapping[str, KmsKeyView], zone_account: str | None = None) -> KskView:
     if key.status != "ACTIVE":
         return key
-    problem = dnssec_key_problem(key.kms_arn, kms_views.get(key.kms_arn))
+    problem = dnssec_key_problem(key.kms_arn, kms_views.get(key.kms_arn), zone_account)
     return key if problem is None else replace(key, status=ACTION_NEEDED, status_message=problem)
 
 
-def effective_dnssec(serve_signature: str, keys: Iterable[KskView], kms_views: Mapping[str, KmsKeyView]) -> DnssecView:
-    """The zone's GetDNSSEC view with every key's live status."""
-    live = tuple(effective_key(key, kms_views) for key in keys)
+def effective_dnssec(
+    serve_signature: str, keys: Iterable[KskView], kms_views: Mapping[str, KmsKeyView], zone_account: str | None = None
+) -> DnssecView:
+    """The zone's GetDNSSEC view with every key's live status, for a zone of ``zone_account``."""
+    live = tuple(effective_key(key, kms_views, zone_account) for key in keys)
     if serve_signature == "SIGNING" and not any(key.status == "ACTIVE" for key in live):
         return DnssecView(
             ACTION_NEEDED,

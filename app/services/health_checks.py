@@ -21,6 +21,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.accounts.locks import HEALTH_CHECK_CREATION_LOCK, lock_accounts
 from app.db.models import HealthCheck, HealthCheckCallerReference, HealthCheckTag
 from app.db.session import LockTimeout, write_transaction
 from app.errors import (
@@ -31,6 +32,7 @@ from app.errors import (
     PriorRequestNotComplete,
     Route53Error,
     ServiceUnavailable,
+    TooManyHealthChecks,
 )
 
 ENDPOINT_TYPES = ("HTTP", "HTTPS", "HTTP_STR_MATCH", "HTTPS_STR_MATCH", "TCP")
@@ -339,30 +341,36 @@ def _view(row: Any) -> HealthCheckView:
     return HealthCheckView(row.id, row.caller_reference, config_from_json(row.config), row.version)
 
 
-async def _read(session: AsyncSession, check_id: str, *, lock: bool = False) -> HealthCheckView:
-    query = select(*_COLUMNS).where(HealthCheck.id == check_id)
+async def _read(session: AsyncSession, account: str, check_id: str, *, lock: bool = False) -> HealthCheckView:
+    """The account's check (another account's is NoSuchHealthCheck)."""
+    query = select(*_COLUMNS).where(HealthCheck.id == check_id, HealthCheck.account_id == account)
     row = (await session.execute(query.with_for_update() if lock else query)).first()
     if row is None:
         raise no_such_health_check(check_id)
     return _view(row)
 
 
-async def _check_children(session: AsyncSession, children: tuple[str, ...] | None) -> None:
-    """Every ChildHealthCheck of a calculated check must exist when it is named."""
+async def _check_children(session: AsyncSession, account: str, children: tuple[str, ...] | None) -> None:
+    """Every ChildHealthCheck of a calculated check must exist in the account when it is named."""
     if not children:
         return
-    found = set(await session.scalars(select(HealthCheck.id).where(HealthCheck.id.in_(children))))
+    query = select(HealthCheck.id).where(HealthCheck.id.in_(children), HealthCheck.account_id == account)
+    found = set(await session.scalars(query))
     missing = next((child for child in children if child not in found), None)
     if missing is not None:
         raise invalid(f"The child health check {missing} does not exist.")
 
 
 class HealthChecks:
-    """Reads run in their own short transaction; each write is one write transaction of its own."""
+    """Reads run in their own short transaction; each write is one write transaction of its own. Every
+    operation acts for one account: its checks, tags, caller references and limit are its own."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], lock_timeout_ms: int) -> None:
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], lock_timeout_ms: int, max_checks: int = 200
+    ) -> None:
         self._sessionmaker = sessionmaker
         self._lock_timeout_ms = lock_timeout_ms
+        self._max_checks = max_checks
 
     @asynccontextmanager
     async def _write(self, busy: Callable[[], Route53Error]) -> AsyncIterator[AsyncSession]:
@@ -372,23 +380,27 @@ class HealthChecks:
         except LockTimeout:
             raise busy() from None
 
-    async def create(self, caller_reference: str, config: HealthCheckConfig) -> HealthCheckView:
-        """A new check, or the existing one when this CallerReference created it with the same configuration."""
+    async def create(self, account: str, caller_reference: str, config: HealthCheckConfig) -> HealthCheckView:
+        """A new check, or the existing one when this CallerReference created it with the same configuration;
+        TooManyHealthChecks once the account has ``max_checks`` (counted under the account's lock)."""
         config = complete(config)
         try:
-            return await self._create(caller_reference, config)
+            return await self._create(account, caller_reference, config)
         except IntegrityError:
             # Another create with this reference committed first (the primary key of
-            # health_check_caller_reference); run again, now seeing it, to answer as for a retry.
-            return await self._create(caller_reference, config)
+            # health_check_caller_reference). The account lock serializes creates, so this is the backstop
+            # should a create ever run without it; run again, now seeing it, to answer as for a retry.
+            return await self._create(account, caller_reference, config)
 
-    async def _create(self, caller_reference: str, config: HealthCheckConfig) -> HealthCheckView:
+    async def _create(self, account: str, caller_reference: str, config: HealthCheckConfig) -> HealthCheckView:
         document = config_json(config)
+        reference = HealthCheckCallerReference
         async with self._write(lambda: ServiceUnavailable(BUSY)) as session:
+            await lock_accounts(session, HEALTH_CHECK_CREATION_LOCK, [account])
             taken = (
                 await session.execute(
-                    select(HealthCheckCallerReference.health_check_id, HealthCheckCallerReference.config).where(
-                        HealthCheckCallerReference.caller_reference == caller_reference
+                    select(reference.health_check_id, reference.config).where(
+                        reference.account_id == account, reference.caller_reference == caller_reference
                     )
                 )
             ).first()
@@ -396,19 +408,27 @@ class HealthChecks:
                 if taken.config != document:
                     raise HealthCheckAlreadyExists(ALREADY_EXISTS)
                 try:
-                    return await _read(session, taken.health_check_id)
+                    return await _read(session, account, taken.health_check_id)
                 except NoSuchHealthCheck:
                     raise HealthCheckAlreadyExists(ALREADY_EXISTS) from None
-            await _check_children(session, config.child_health_checks)
+            count = await session.scalar(
+                select(func.count()).select_from(HealthCheck).where(HealthCheck.account_id == account)
+            )
+            if int(count or 0) >= self._max_checks:
+                raise TooManyHealthChecks(
+                    f"This operation would exceed the limit of {self._max_checks} health checks for the account."
+                )
+            await _check_children(session, account, config.child_health_checks)
             check_id = str(uuid.uuid4())
             await session.execute(
                 insert(HealthCheckCallerReference).values(
-                    caller_reference=caller_reference, health_check_id=check_id, config=document
+                    account_id=account, caller_reference=caller_reference, health_check_id=check_id, config=document
                 )
             )
             await session.execute(
                 insert(HealthCheck).values(
                     id=check_id,
+                    account_id=account,
                     caller_reference=caller_reference,
                     config=document,
                     version=1,
@@ -417,24 +437,25 @@ class HealthChecks:
             )
         return HealthCheckView(check_id, caller_reference, config, 1)
 
-    async def get(self, check_id: str) -> HealthCheckView:
+    async def get(self, account: str, check_id: str) -> HealthCheckView:
         async with self._sessionmaker() as session:
-            return await _read(session, check_id)
+            return await _read(session, account, check_id)
 
-    async def count(self) -> int:
+    async def count(self, account: str) -> int:
+        query = select(func.count()).select_from(HealthCheck).where(HealthCheck.account_id == account)
         async with self._sessionmaker() as session:
-            return int(await session.scalar(select(func.count()).select_from(HealthCheck)) or 0)
+            return int(await session.scalar(query) or 0)
 
-    async def update(self, check_id: str, change: HealthCheckUpdate) -> HealthCheckView:
+    async def update(self, account: str, check_id: str, change: HealthCheckUpdate) -> HealthCheckView:
         """NoSuchHealthCheck, then HealthCheckVersionMismatch, then the configuration rules; every accepted
         update increments HealthCheckVersion."""
         async with self._write(lambda: ServiceUnavailable(BUSY)) as session:
-            current = await _read(session, check_id, lock=True)
+            current = await _read(session, account, check_id, lock=True)
             if change.version is not None and change.version != current.version:
                 raise HealthCheckVersionMismatch(VERSION_MISMATCH)
             config = updated(current.config, change)
             if "child_health_checks" in change.changes:
-                await _check_children(session, config.child_health_checks)
+                await _check_children(session, account, config.child_health_checks)
             version = current.version + 1
             await session.execute(
                 update(HealthCheck)
@@ -443,26 +464,30 @@ class HealthChecks:
             )
         return replace(current, config=config, version=version)
 
-    async def delete(self, check_id: str) -> None:
+    async def delete(self, account: str, check_id: str) -> None:
         """Not blocked by record sets that name the check (API Reference, DeleteHealthCheck); tags go with it,
         its CallerReference stays taken."""
         async with self._write(lambda: ServiceUnavailable(BUSY)) as session:
-            statement = delete(HealthCheck).where(HealthCheck.id == check_id).returning(HealthCheck.id)
+            statement = (
+                delete(HealthCheck)
+                .where(HealthCheck.id == check_id, HealthCheck.account_id == account)
+                .returning(HealthCheck.id)
+            )
             if await session.scalar(statement) is None:
                 raise no_such_health_check(check_id)
 
-    async def status(self, check_id: str) -> list[Observation]:
-        return observations((await self.get(check_id)).config, datetime.now(UTC))
+    async def status(self, account: str, check_id: str) -> list[Observation]:
+        return observations((await self.get(account, check_id)).config, datetime.now(UTC))
 
-    async def last_failure_reason(self, check_id: str) -> list[Observation]:
+    async def last_failure_reason(self, account: str, check_id: str) -> list[Observation]:
         """No checker ever failed: no observations."""
-        await self.get(check_id)
+        await self.get(account, check_id)
         return []
 
-    async def change_tags(self, check_id: str, add: dict[str, str], remove: tuple[str, ...]) -> None:
+    async def change_tags(self, account: str, check_id: str, add: dict[str, str], remove: tuple[str, ...]) -> None:
         """Remove, then add or overwrite, tags of the check (ChangeTagsForResource)."""
         async with self._write(lambda: PriorRequestNotComplete(PRIOR_REQUEST)) as session:
-            await _read(session, check_id, lock=True)
+            await _read(session, account, check_id, lock=True)
             keys = {*remove, *add}
             if keys:
                 await session.execute(
@@ -476,10 +501,12 @@ class HealthChecks:
                     [{"health_check_id": check_id, "key": key, "value": value} for key, value in add.items()],
                 )
 
-    async def tags(self, check_ids: list[str]) -> dict[str, dict[str, str]]:
-        """The tags of each check, by id in key order; NoSuchHealthCheck for the first id that is missing."""
+    async def tags(self, account: str, check_ids: list[str]) -> dict[str, dict[str, str]]:
+        """The tags of each check, by id in key order; NoSuchHealthCheck for the first id that is missing
+        from the account."""
         async with self._sessionmaker() as session:
-            found = set(await session.scalars(select(HealthCheck.id).where(HealthCheck.id.in_(check_ids))))
+            query = select(HealthCheck.id).where(HealthCheck.id.in_(check_ids), HealthCheck.account_id == account)
+            found = set(await session.scalars(query))
             missing = next((check_id for check_id in check_ids if check_id not in found), None)
             if missing is not None:
                 raise no_such_health_check(missing)
@@ -493,9 +520,9 @@ class HealthChecks:
             tags[row.health_check_id][row.key] = row.value
         return tags
 
-    async def list(self, marker: str | None, max_items: int) -> HealthCheckPage:
-        """Checks in id order from ``marker`` on (keyset pagination on the primary key)."""
-        query = select(*_COLUMNS).order_by(HealthCheck.id).limit(max_items + 1)
+    async def list(self, account: str, marker: str | None, max_items: int) -> HealthCheckPage:
+        """The account's checks in id order from ``marker`` on (keyset pagination on the primary key)."""
+        query = select(*_COLUMNS).where(HealthCheck.account_id == account).order_by(HealthCheck.id).limit(max_items + 1)
         if marker is not None:
             query = query.where(HealthCheck.id >= marker)
         async with self._sessionmaker() as session:

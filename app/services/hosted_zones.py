@@ -21,6 +21,7 @@ from app.errors import (
     PriorRequestNotComplete,
     Route53Error,
     ServiceUnavailable,
+    TooManyHostedZones,
 )
 from app.records.names import parse_name
 from app.records.record_set import RecordSet
@@ -84,6 +85,7 @@ class CreateZone:
     vpc_id: str | None
     vpc_region: str | None
     zone_ids: tuple[str, ...] = ()
+    max_zones: int = 500  # the account's hosted-zone limit (R53_MAX_HOSTED_ZONES)
 
     def busy(self) -> Route53Error:
         return ServiceUnavailable("The request could not be completed in time. Retry the request.")
@@ -92,10 +94,16 @@ class CreateZone:
         return {}
 
     async def apply(self, ctx: WriteContext) -> tuple[ZoneView, ChangeView]:
-        if self.caller_reference in ctx.caller_references:
+        account = ctx.writing_account()
+        if (account, self.caller_reference) in ctx.caller_references:
             raise HostedZoneAlreadyExists("A hosted zone has already been created with the specified caller reference.")
+        if ctx.zone_counts.get(account, 0) >= self.max_zones:
+            raise TooManyHostedZones(
+                f"This operation would exceed the limit of {self.max_zones} hosted zones for the account."
+            )
         zone = ZoneRow(
             id=new_id("Z"),
+            account_id=account,
             name=self.name,
             sort_name=sort_key(self.name),
             caller_reference=self.caller_reference,
@@ -164,31 +172,38 @@ class ZonePage:
 
 
 class HostedZones:
-    """Reads run in their own short transaction; writes go through the process's ZoneWriter."""
+    """Reads run in their own short transaction; writes go through the process's ZoneWriter. Every
+    operation acts for one account (``app.accounts``): another account's zone is NoSuchHostedZone."""
 
     def __init__(
-        self, sessionmaker: async_sessionmaker[AsyncSession], writer: ZoneWriter, reader: Reader | None = None
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        writer: ZoneWriter,
+        max_zones: int = 500,
+        reader: Reader | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._writer = writer
+        self._max_zones = max_zones
         self._reader = reader or Reader(sessionmaker, None)
         self._loader: BatchLoader[str, ZoneView] = BatchLoader(self._fetch)
 
-    async def create(self, write: CreateZone) -> tuple[ZoneView, ChangeView]:
-        return await self._writer.submit(write)
+    async def create(self, account: str, write: CreateZone) -> tuple[ZoneView, ChangeView]:
+        write.max_zones = self._max_zones
+        return await self._writer.submit(write, account)
 
-    async def delete(self, zone_id: str) -> ChangeView:
-        return await self._writer.submit(DeleteZone(zone_id))
+    async def delete(self, account: str, zone_id: str) -> ChangeView:
+        return await self._writer.submit(DeleteZone(zone_id), account)
 
-    async def update_comment(self, zone_id: str, comment: str | None) -> ZoneView:
-        return await self._writer.submit(UpdateComment(zone_id, comment))
+    async def update_comment(self, account: str, zone_id: str, comment: str | None) -> ZoneView:
+        return await self._writer.submit(UpdateComment(zone_id, comment), account)
 
-    async def change_tags(self, zone_id: str, add: dict[str, str], remove: tuple[str, ...]) -> None:
-        await self._writer.submit(ChangeTags(zone_id, add, remove))
+    async def change_tags(self, account: str, zone_id: str, add: dict[str, str], remove: tuple[str, ...]) -> None:
+        await self._writer.submit(ChangeTags(zone_id, add, remove), account)
 
-    async def get(self, zone_id: str) -> ZoneView:
+    async def get(self, account: str, zone_id: str) -> ZoneView:
         zone = await self._loader.load(zone_id)
-        if zone is None:
+        if zone is None or zone.account_id != account:
             raise NoSuchHostedZone(f"No hosted zone found with ID: {zone_id}")
         return zone
 
@@ -196,31 +211,34 @@ class HostedZones:
         rows = await self._reader.rows(select_zone_views().where(ZONE_TABLE.c.id.in_(zone_ids)))
         return {zone.id: zone for zone in (ZoneView(*row) for row in rows)}
 
-    async def tags(self, zone_id: str) -> dict[str, str]:
+    async def tags(self, account: str, zone_id: str) -> dict[str, str]:
         async with self._sessionmaker() as session:
             zone = await session.get(HostedZone, zone_id, options=[selectinload(HostedZone.tags)])
-            if zone is None:
+            if zone is None or zone.account_id != account:
                 raise NoSuchHostedZone(f"No hosted zone found with ID: {zone_id}")
             return {tag.key: tag.value for tag in zone.tags}
 
-    async def count(self) -> int:
+    async def count(self, account: str) -> int:
         async with self._sessionmaker() as session:
-            return int(await session.scalar(select(func.count()).select_from(HostedZone)) or 0)
+            query = select(func.count()).select_from(HostedZone).where(HostedZone.account_id == account)
+            return int(await session.scalar(query) or 0)
 
-    async def list(self, marker: str | None, max_items: int, private_only: bool) -> ZonePage:
-        """Zones in id order from ``marker`` on (keyset pagination on the primary key)."""
+    async def list(self, account: str, marker: str | None, max_items: int, private_only: bool) -> ZonePage:
+        """The account's zones in id order from ``marker`` on (keyset pagination on the primary key)."""
         zone = ZONE_TABLE.c
-        query = select_zone_views().order_by(zone.id).limit(max_items + 1)
+        query = select_zone_views().where(zone.account_id == account).order_by(zone.id).limit(max_items + 1)
         if marker is not None:
             query = query.where(zone.id >= marker)
         if private_only:
             query = query.where(zone.vpc_id.is_not(None))
         return await self._page(query, max_items)
 
-    async def list_by_name(self, dns_name: str | None, zone_id: str | None, max_items: int) -> ZonePage:
-        """Zones in reversed-label name order, then id, from ``(dns_name, zone_id)`` on."""
+    async def list_by_name(self, account: str, dns_name: str | None, zone_id: str | None, max_items: int) -> ZonePage:
+        """The account's zones in reversed-label name order, then id, from ``(dns_name, zone_id)`` on."""
         zone = ZONE_TABLE.c
-        query = select_zone_views().order_by(zone.sort_name, zone.id).limit(max_items + 1)
+        query = (
+            select_zone_views().where(zone.account_id == account).order_by(zone.sort_name, zone.id).limit(max_items + 1)
+        )
         if dns_name is not None:
             start = sort_key(normalise_zone_name(dns_name))
             if zone_id is not None:

@@ -13,7 +13,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.db.models import KeySigningKey
+from app.db.models import HostedZone, KeySigningKey
 from app.dnssec.records import KskMaterial, derive_ksk_material
 from app.errors import (
     InvalidArgument,
@@ -65,7 +65,7 @@ def public_zone(ctx: WriteContext, zone_id: str) -> ZoneRow:
 def find_key(ctx: WriteContext, zone_id: str, name: str) -> tuple[ZoneRow, KeyRow]:
     """The zone and its KSK named ``name``, or NoSuchKeySigningKey (also for a missing zone: the KSK
     operations do not model NoSuchHostedZone)."""
-    zone = ctx.zones.get(zone_id)
+    zone = ctx.visible_zone(zone_id)
     key = next((k for k in zone.keys if k.name == name), None) if zone else None
     if zone is None or key is None:
         raise no_such_key(zone_id, name)
@@ -143,7 +143,7 @@ async def _refuse_unusable_signing(ctx: WriteContext, zone: ZoneRow) -> None:
         return
     keys = [KskView.of(key) for key in zone.keys]
     views = await ctx.kms.describe_many(watched_arns(keys))
-    if effective_dnssec(zone.serve_signature, keys, views).serve_signature == ACTION_NEEDED:
+    if effective_dnssec(zone.serve_signature, keys, views, zone.account_id).serve_signature == ACTION_NEEDED:
         raise InvalidSigningStatus(
             f"The DNSSEC signing status of hosted zone '{zone.id}' is ACTION_NEEDED. Activate a usable "
             "key-signing key or disable DNSSEC signing, and then try again."
@@ -154,7 +154,8 @@ async def _refuse_last_usable_key(ctx: WriteContext, zone: ZoneRow, key: KeyRow)
     """KeySigningKeyInUse unless another ACTIVE key of the signing zone can sign (its KMS key is usable), so a
     signing zone never loses its last ACTIVE key; with none usable, disable signing first."""
     others = [KskView.of(other) for other in zone.keys if other is not key and other.status == "ACTIVE"]
-    live = effective_dnssec("SIGNING", others, await ctx.kms.describe_many(watched_arns(others)))
+    views = await ctx.kms.describe_many(watched_arns(others))
+    live = effective_dnssec("SIGNING", others, views, zone.account_id)
     if not any(other.status == "ACTIVE" for other in live.key_signing_keys):
         raise KeySigningKeyInUse(
             f"The key-signing key '{key.name}' cannot be deactivated: hosted zone '{zone.id}' has DNSSEC signing "
@@ -217,40 +218,46 @@ class KeySigningKeys:
         self._kms = kms
         self._signing = signing
 
-    async def create(self, zone_id: str, name: str, kms_arn: str, status: str) -> tuple[KskView, ChangeView]:
-        """Checks in the documented order: name, status, KMS key, then (under the zone lock) zone,
-        private zone, signing status, duplicate name, duplicate KMS key, the limit of two."""
+    async def create(
+        self, account: str, zone_id: str, name: str, kms_arn: str, status: str
+    ) -> tuple[KskView, ChangeView]:
+        """Checks in the documented order: name, status, KMS key (for a zone of ``account``: a key of another
+        account must grant it), then (under the zone lock) zone, private zone, signing status, duplicate
+        name, duplicate KMS key, the limit of two."""
         check_name(name)
         check_initial_status(status)
-        spki_der = await resolve_dnssec_key(kms_arn, self._kms)
-        return await self._submit(CreateKey(zone_id, name, kms_arn, status, spki_der))
+        spki_der = await resolve_dnssec_key(kms_arn, self._kms, account)
+        return await self._submit(CreateKey(zone_id, name, kms_arn, status, spki_der), account)
 
-    async def activate(self, zone_id: str, name: str) -> ChangeView:
+    async def activate(self, account: str, zone_id: str, name: str) -> ChangeView:
         """Re-checks the KMS key (InvalidKMSArn), then makes the key ACTIVE; activating an ACTIVE key
         succeeds and clears ACTION_NEEDED once the KMS key is usable again."""
-        kms_arn = await self._kms_arn_of(zone_id, name)
-        await resolve_dnssec_key(kms_arn, self._kms)
-        return await self._submit(SetKeyStatus(zone_id, name, "ACTIVE", kms_arn))
+        kms_arn = await self._kms_arn_of(account, zone_id, name)
+        await resolve_dnssec_key(kms_arn, self._kms, account)
+        return await self._submit(SetKeyStatus(zone_id, name, "ACTIVE", kms_arn), account)
 
-    async def deactivate(self, zone_id: str, name: str) -> ChangeView:
+    async def deactivate(self, account: str, zone_id: str, name: str) -> ChangeView:
         """KeySigningKeyInUse for the last usable ACTIVE key of a signing zone, then
         KeySigningKeyInParentDSRecord while the parent hosted zone has a DS for the key."""
-        return await self._submit(SetKeyStatus(zone_id, name, "INACTIVE"))
+        return await self._submit(SetKeyStatus(zone_id, name, "INACTIVE"), account)
 
-    async def delete(self, zone_id: str, name: str) -> ChangeView:
-        return await self._submit(DeleteKey(zone_id, name))
+    async def delete(self, account: str, zone_id: str, name: str) -> ChangeView:
+        return await self._submit(DeleteKey(zone_id, name), account)
 
-    async def _submit(self, write: KskWrite[T]) -> T:
-        """Run the write, then refresh the zone's signatures if it signs."""
-        result = await self._writer.submit(write, fault_injectable=True)
+    async def _submit(self, write: KskWrite[T], account: str) -> T:
+        """Run the write for ``account``, then refresh the zone's signatures if it signs."""
+        result = await self._writer.submit(write, account, fault_injectable=True)
         if write.zone_signs:
             await self._signing.refresh(write.zone_id)
         return result
 
-    async def _kms_arn_of(self, zone_id: str, name: str) -> str:
+    async def _kms_arn_of(self, account: str, zone_id: str, name: str) -> str:
+        ksk, zone = KeySigningKey, HostedZone
         async with self._sessionmaker() as session:
             kms_arn = await session.scalar(
-                select(KeySigningKey.kms_arn).where(KeySigningKey.hosted_zone_id == zone_id, KeySigningKey.name == name)
+                select(ksk.kms_arn)
+                .join(zone, zone.id == ksk.hosted_zone_id)
+                .where(ksk.hosted_zone_id == zone_id, ksk.name == name, zone.account_id == account)
             )
         if kms_arn is None:
             raise no_such_key(zone_id, name)

@@ -1,13 +1,14 @@
-"""Route 53's guards on the chain of trust when a zone's parent is a hosted zone of this service (one account
-holds every zone): DeactivateKeySigningKey and DisableHostedZoneDNSSEC answer KeySigningKeyInParentDSRecord
-while the parent publishes a DS for the key, and EnableHostedZoneDNSSEC answers HostedZonePartiallyDelegated
-while the parent delegates to only some of the zone's name servers (Route 53 API Reference; Developer Guide,
-"Disabling DNSSEC signing").
+"""Route 53's guards on the chain of trust when a zone's parent is a hosted zone of this service (of any account:
+the parent is the zone a resolver reaches, as on AWS where the check follows public DNS):
+DeactivateKeySigningKey and DisableHostedZoneDNSSEC answer KeySigningKeyInParentDSRecord while the parent
+publishes a DS for the key, and EnableHostedZoneDNSSEC answers HostedZonePartiallyDelegated while the parent
+delegates to only some of the zone's name servers (Route 53 API Reference; Developer Guide, "Disabling DNSSEC
+signing").
 
-The parent is the public hosted zone that a resolver reaches one level up: of the public zones whose name is
-a proper ancestor of the zone's, the longest, the oldest first among zones of one name (the DNS listener's
-choice). The checks read the parent's record sets at the zone's name; they run inside the zone's write, but
-the parent is not locked (a DS written to the parent at the same moment may go unseen).
+The parent is the public hosted zone that a resolver reaches one level up: of the public zones whose name is a
+proper ancestor of the zone's, the longest, the oldest first among zones of one name, whatever their account
+(the DNS listener's choice). The checks read the parent's record sets at the zone's name; they run inside the
+zone's write, but the parent is not locked (a DS written to the parent at the same moment may go unseen).
 """
 
 import base64

@@ -76,13 +76,17 @@ class RecordSets:
         self._hosted_zones = hosted_zones
         self._max_record_sets = max_record_sets
 
-    async def change(self, zone_id: str, comment: str | None, changes: list[RequestedChange]) -> ChangeView:
-        """NoSuchHealthCheck for a health check that does not exist, then the batch under the zone lock. A
-        check deleted later leaves its id in the record set, as on AWS (DeleteHealthCheck is not blocked)."""
-        await self._check_health_checks(changes)
-        return await self._writer.submit(ChangeRecordSets(zone_id, comment, changes, self._max_record_sets))
+    async def change(
+        self, account: str, zone_id: str, comment: str | None, changes: list[RequestedChange]
+    ) -> ChangeView:
+        """NoSuchHealthCheck for a health check that does not exist in the account, then the batch under the
+        zone lock. A check deleted later leaves its id in the record set, as on AWS (DeleteHealthCheck is not
+        blocked)."""
+        await self._check_health_checks(account, changes)
+        write = ChangeRecordSets(zone_id, comment, changes, self._max_record_sets)
+        return await self._writer.submit(write, account)
 
-    async def _check_health_checks(self, changes: list[RequestedChange]) -> None:
+    async def _check_health_checks(self, account: str, changes: list[RequestedChange]) -> None:
         wanted = [
             change.record_set.health_check_id
             for change in changes
@@ -91,17 +95,18 @@ class RecordSets:
         if not wanted:
             return
         async with self._sessionmaker() as session:
-            found = set(await session.scalars(select(HealthCheck.id).where(HealthCheck.id.in_(wanted))))
+            query = select(HealthCheck.id).where(HealthCheck.id.in_(wanted), HealthCheck.account_id == account)
+            found = set(await session.scalars(query))
         missing = next((check_id for check_id in wanted if check_id not in found), None)
         if missing is not None:
             raise no_such_health_check(missing)
 
     async def list(
-        self, zone_id: str, start: tuple[str, str | None, str | None] | None, max_items: int
+        self, account: str, zone_id: str, start: tuple[str, str | None, str | None] | None, max_items: int
     ) -> RecordSetPage:
         """The record sets from ``start`` (sort key, type, set identifier) on, in Route 53's order; the page
         costs the same whatever the zone's size (keyset pagination on the primary key)."""
-        await self._hosted_zones.get(zone_id)
+        await self._hosted_zones.get(account, zone_id)
         table = RECORD_SET_TABLE.c
         query = (
             select(table.sort_name, table.type, table.document)

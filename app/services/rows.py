@@ -44,6 +44,7 @@ class KeyRow:
 @dataclass(eq=False)
 class ZoneRow:
     id: str
+    account_id: str
     name: str
     sort_name: str
     caller_reference: str
@@ -64,7 +65,16 @@ class ZoneRow:
         return {key: value for key, value in self.__dict__.items() if key != "keys"}
 
 
-ZONE_VIEW_FIELDS = ("id", "name", "caller_reference", "comment", "vpc_id", "vpc_region", "record_set_count")
+ZONE_VIEW_FIELDS = (
+    "id",
+    "name",
+    "caller_reference",
+    "comment",
+    "vpc_id",
+    "vpc_region",
+    "record_set_count",
+    "account_id",
+)
 ZONE_COLUMNS = tuple(ZONE_TABLE.c[name] for name in ZoneRow.__dataclass_fields__ if name != "keys")
 KEY_COLUMNS = tuple(KEY_TABLE.c[name] for name in KeyRow.__dataclass_fields__)
 

@@ -28,6 +28,7 @@ class ZoneView:
     vpc_id: str | None
     vpc_region: str | None
     record_set_count: int
+    account_id: str
 
     @property
     def private_zone(self) -> bool:
@@ -36,7 +37,14 @@ class ZoneView:
     @classmethod
     def of(cls, zone: ZoneRow) -> "ZoneView":
         return cls(
-            zone.id, zone.name, zone.caller_reference, zone.comment, zone.vpc_id, zone.vpc_region, zone.record_set_count
+            zone.id,
+            zone.name,
+            zone.caller_reference,
+            zone.comment,
+            zone.vpc_id,
+            zone.vpc_region,
+            zone.record_set_count,
+            zone.account_id,
         )
 
 

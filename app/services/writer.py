@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.accounts.locks import ZONE_CREATION_LOCK, lock_accounts
 from app.config import Settings
 from app.db.session import CommitInDoubt, LockTimeout, write_transaction
 from app.errors import (
@@ -72,14 +73,14 @@ _CONSTRAINT_ERRORS: dict[str, Callable[[], Route53Error]] = {
     "uq_key_signing_key_hosted_zone_id_kms_arn": lambda: KeySigningKeyAlreadyExists(
         "A key-signing key with this KMS key already exists in the hosted zone."
     ),
-    "uq_hosted_zone_caller_reference": lambda: HostedZoneAlreadyExists(
+    "uq_hosted_zone_account_id_caller_reference": lambda: HostedZoneAlreadyExists(
         "A hosted zone has already been created with the specified caller reference."
     ),
 }
 _SQLITE_CONSTRAINT_COLUMNS = {
     "key_signing_key.hosted_zone_id, key_signing_key.name": "uq_key_signing_key_hosted_zone_id_name",
     "key_signing_key.hosted_zone_id, key_signing_key.kms_arn": "uq_key_signing_key_hosted_zone_id_kms_arn",
-    "hosted_zone.caller_reference": "uq_hosted_zone_caller_reference",
+    "hosted_zone.account_id, hosted_zone.caller_reference": "uq_hosted_zone_account_id_caller_reference",
 }
 
 
@@ -109,12 +110,19 @@ def constraint_error(error: IntegrityError) -> Route53Error | None:
 class WriteContext:
     """What a ``ZoneWrite`` sees: the locked zones of the batch with their KSKs, the record sets at the names
     its writes asked for (``names``; ``other_zones`` for alias targets, not locked), the clock, and methods
-    that record each change; ``flush`` writes them all, one statement per table and kind of change."""
+    that record each change; ``flush`` writes them all, one statement per table and kind of change.
+
+    A batch holds writes of several accounts: ``account`` is the one of the write being applied (None for
+    the service's own writes, which see every zone); ``zone`` answers NoSuchHostedZone for another
+    account's zone. ``caller_references`` are (account, reference) pairs; ``zone_counts`` the zones of each
+    account that creates one in the batch, counted under that account's lock."""
 
     session: AsyncSession
     zones: dict[str, ZoneRow]
-    caller_references: set[str]
+    caller_references: set[tuple[str, str]]
     kms: KmsBackend
+    account: str | None = None
+    zone_counts: dict[str, int] = field(default_factory=dict)
     names: dict[str, Names] = field(default_factory=dict)
     other_zones: dict[str, ZoneRow] = field(default_factory=dict)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -137,16 +145,29 @@ class WriteContext:
             for key in record_sets
         }
 
-    def zone(self, zone_id: str) -> ZoneRow:
-        """The locked zone, or NoSuchHostedZone."""
+    def visible_zone(self, zone_id: str) -> ZoneRow | None:
+        """The locked zone if the writing account owns it."""
         zone = self.zones.get(zone_id)
+        if zone is None or (self.account is not None and zone.account_id != self.account):
+            return None
+        return zone
+
+    def zone(self, zone_id: str) -> ZoneRow:
+        """The locked zone of the writing account, or NoSuchHostedZone."""
+        zone = self.visible_zone(zone_id)
         if zone is None:
             raise NoSuchHostedZone(f"No hosted zone found with ID: {zone_id}")
         return zone
 
+    def writing_account(self) -> str:
+        if self.account is None:
+            raise RuntimeError("a client write needs its account")
+        return self.account
+
     def add_zone(self, zone: ZoneRow) -> None:
         self.zones[zone.id] = zone
-        self.caller_references.add(zone.caller_reference)
+        self.caller_references.add((zone.account_id, zone.caller_reference))
+        self.zone_counts[zone.account_id] = self.zone_counts.get(zone.account_id, 0) + 1
         self._new_zones.append(zone)
 
     def zone_changed(self, zone: ZoneRow) -> None:
@@ -155,7 +176,9 @@ class WriteContext:
 
     def delete_zone(self, zone: ZoneRow) -> None:
         del self.zones[zone.id]
-        self.caller_references.discard(zone.caller_reference)
+        self.caller_references.discard((zone.account_id, zone.caller_reference))
+        if zone.account_id in self.zone_counts:
+            self.zone_counts[zone.account_id] -= 1
         if zone in self._new_zones:
             self._new_zones.remove(zone)
         else:
@@ -186,7 +209,7 @@ class WriteContext:
         """A hosted zone of this service other than the writing one, for alias targets: its name and the
         record sets loaded there."""
         zone = self.zones.get(zone_id) or self.other_zones.get(zone_id)
-        if zone is None:
+        if zone is None or (self.account is not None and zone.account_id != self.account):
             return None
         return parse_name(zone.name), self.zone_names(zone_id)
 
@@ -216,7 +239,14 @@ class WriteContext:
     def record_change(self, comment: str | None = None) -> ChangeView:
         """The change record of this write (Route 53 ChangeInfo), inserted with the batch."""
         change = ChangeView(new_id("C"), self.now, comment)
-        self._changes.append({"id": change.id, "submitted_at": change.submitted_at, "comment": comment})
+        self._changes.append(
+            {
+                "id": change.id,
+                "account_id": self.writing_account(),
+                "submitted_at": change.submitted_at,
+                "comment": comment,
+            }
+        )
         return change
 
     async def flush(self) -> None:
@@ -388,6 +418,7 @@ class _Barrier:
 class _Pending(Generic[T]):
     write: ZoneWrite[T]
     future: "asyncio.Future[T]"
+    account: str | None
 
 
 class ZoneWriter:
@@ -415,13 +446,14 @@ class ZoneWriter:
         await asyncio.gather(self._task, return_exceptions=True)
         self._task = None
 
-    async def submit(self, write: ZoneWrite[T], *, fault_injectable: bool = False) -> T:
-        """Run ``write`` in the next batch and return its result once that batch has committed."""
+    async def submit(self, write: ZoneWrite[T], account: str | None = None, *, fault_injectable: bool = False) -> T:
+        """Run ``write`` for ``account`` (None: the service itself) in the next batch and return its result
+        once that batch has committed."""
         rate = self._settings.fault_concurrent_modification_rate
         if fault_injectable and rate and random.random() < rate:
             raise ConcurrentModification(CONCURRENT_MESSAGE)
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Pending(write, future))
+        self._queue.put_nowait(_Pending(write, future, account))
         return await future
 
     async def _run(self) -> None:
@@ -459,6 +491,7 @@ class ZoneWriter:
                     async with write_transaction(self._sessionmaker, self._settings.lock_timeout_ms) as session:
                         ctx = await self._load(session, batch)
                         for pending in batch:
+                            ctx.account = pending.account
                             try:
                                 outcomes.append((True, await pending.write.apply(ctx)))
                             except Route53Error as error:
@@ -514,11 +547,27 @@ class ZoneWriter:
     async def _load(self, session: AsyncSession, batch: list["_Pending[Any]"]) -> WriteContext:
         zone_ids = sorted({zone_id for pending in batch for zone_id in pending.write.zone_ids})
         zones = await lock_zones_with_keys(session, zone_ids) if zone_ids else []
-        references = {p.write.caller_reference for p in batch if p.write.caller_reference is not None}
-        taken: set[str] = set()
+        references = {
+            (p.account, p.write.caller_reference)
+            for p in batch
+            if p.write.caller_reference is not None and p.account is not None
+        }
+        taken: set[tuple[str, str]] = set()
+        counts: dict[str, int] = {}
         if references:
-            column = ZONE_TABLE.c.caller_reference
-            taken = set(await session.scalars(select(column).where(column.in_(references))))
+            creators = sorted({account for account, _ in references})
+            await lock_accounts(session, ZONE_CREATION_LOCK, creators)
+            zone = ZONE_TABLE.c
+            found = await session.execute(
+                select(zone.account_id, zone.caller_reference).where(
+                    zone.account_id.in_(creators), zone.caller_reference.in_({ref for _, ref in references})
+                )
+            )
+            taken = {(row.account_id, row.caller_reference) for row in found} & references
+            counted = await session.execute(
+                select(zone.account_id, func.count()).where(zone.account_id.in_(creators)).group_by(zone.account_id)
+            )
+            counts = {account: 0 for account in creators} | {row[0]: int(row[1]) for row in counted}
         by_id = {zone.id: zone for zone in zones}
         wanted: dict[str, set[str]] = {}
         for pending in batch:
@@ -534,6 +583,7 @@ class ZoneWriter:
             zones=by_id,
             caller_references=taken,
             kms=self._kms,
+            zone_counts=counts,
             names=await read_names(session, wanted) if wanted else {},
             other_zones=others,
         )

@@ -51,6 +51,7 @@ from app.dnssec.schedule import KeyTimes, Timings
 from app.dnssec.signer import SigningMaterial
 from app.dnssec.zsk import Zsk, generate_zsk, open_private_key, seal_private_key, signing_key
 from app.kms.backend import KmsBackend, KmsSignFailed
+from app.secrets import Sealer
 from app.services.rows import ZONE_TABLE
 from app.services.writer import OneZoneWrite, WriteContext, ZoneWriter
 from app.services.zone_snapshots import SIGNED_TTL_CAP, Snapshot
@@ -81,6 +82,7 @@ class SigningState:
     """What signing reads of one zone: its name, revision and status, ACTIVE KSKs, ZSKs and signatures."""
 
     zone_id: str
+    account_id: str
     apex: dns.name.Name
     revision: int
     signing: bool
@@ -89,11 +91,13 @@ class SigningState:
     signatures: tuple[StoredSignature, ...]
 
 
-async def read_signing_state(session: AsyncSession, zone_id: str) -> SigningState | None:
+async def read_signing_state(session: AsyncSession, zone_id: str, sealer: Sealer) -> SigningState | None:
     zone = ZONE_TABLE.c
     head = (
         await session.execute(
-            select(zone.name, zone.revision, zone.serve_signature, zone.vpc_id).where(zone.id == zone_id)
+            select(zone.account_id, zone.name, zone.revision, zone.serve_signature, zone.vpc_id).where(
+                zone.id == zone_id
+            )
         )
     ).first()
     if head is None:
@@ -114,17 +118,19 @@ async def read_signing_state(session: AsyncSession, zone_id: str) -> SigningStat
     )
     return SigningState(
         zone_id=zone_id,
+        account_id=head.account_id,
         apex=dns.name.from_text(head.name),
         revision=head.revision,
         signing=head.serve_signature == "SIGNING" and head.vpc_id is None,
         ksks=tuple(SigningKsk(row.kms_arn, row.key_tag, base64.b64decode(row.public_key)) for row in ksks),
-        zsks=tuple(_stored_zsk(row) for row in zsks.scalars()),
+        zsks=tuple(_stored_zsk(row, sealer) for row in zsks.scalars()),
         signatures=tuple(StoredSignature(*row) for row in signatures),
     )
 
 
-def _stored_zsk(row: ZoneSigningKey) -> StoredZsk:
-    key = Zsk(public_key=row.public_key, key_tag=row.key_tag, private_key=open_private_key(row.private_key))
+def _stored_zsk(row: ZoneSigningKey, sealer: Sealer) -> StoredZsk:
+    private_key = open_private_key(sealer, row.hosted_zone_id, row.public_key, row.private_key)
+    key = Zsk(public_key=row.public_key, key_tag=row.key_tag, private_key=private_key)
     times = KeyTimes(
         publish_at=row.publish_at.timestamp(),
         activate_at=row.activate_at.timestamp(),
@@ -227,6 +233,7 @@ class StoreSigning(OneZoneWrite):
     replaced_times: KeyTimes | None = None
     signatures: tuple[NewSignature, ...] = field(default=(), repr=False)
     now: float = 0.0
+    sealed_private_key: bytes = field(default=b"", repr=False)  # new_key's, as seal_private_key stores it
 
     async def apply(self, ctx: WriteContext) -> bool:
         zone = ctx.zones.get(self.zone_id)
@@ -253,7 +260,7 @@ class StoreSigning(OneZoneWrite):
                     hosted_zone_id=zone.id,
                     key_tag=self.new_key.key_tag,
                     public_key=self.new_key.public_key,
-                    private_key=seal_private_key(self.new_key.private_key),
+                    private_key=self.sealed_private_key,
                     publish_at=_datetime(self.new_times.publish_at),
                     activate_at=_datetime(self.new_times.activate_at),
                 )
@@ -341,10 +348,12 @@ class ZoneSigningService:
         writer: ZoneWriter,
         kms: KmsBackend,
         timings: Timings,
+        sealer: Sealer,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._writer = writer
         self._kms = kms
+        self._sealer = sealer
         self.timings = timings
         self._materials: dict[str, _Cached] = {}
         self._signers: dict[str, dict[int, OnlineSigner]] = {}
@@ -355,12 +364,19 @@ class ZoneSigningService:
 
     # -- the DNS listener's side --------------------------------------------------------------------------
 
-    async def material(self, snapshot: Snapshot, now: float) -> SigningMaterial | None:
+    def cached_material(self, snapshot: Snapshot, now: float) -> tuple[bool, SigningMaterial | None]:
+        """``(True, material)`` when ``material`` would give it without waiting, else ``(False, None)``."""
         if snapshot.serve_signature != "SIGNING" or snapshot.private:
-            return None
+            return True, None
         cached = self._materials.get(snapshot.zone_id)
         if cached is not None and cached.revision >= snapshot.revision and now < cached.valid_until:
-            return cached.material
+            return True, cached.material
+        return False, None
+
+    async def material(self, snapshot: Snapshot, now: float) -> SigningMaterial | None:
+        known, material = self.cached_material(snapshot, now)
+        if known:
+            return material
         async with self._lock(snapshot.zone_id):
             cached = self._materials.get(snapshot.zone_id)
             if cached is not None and cached.revision >= snapshot.revision and now < cached.valid_until:
@@ -440,7 +456,7 @@ class ZoneSigningService:
         successor first (the caller reads again)."""
         plan = plan_keys(state, now, self.timings)
         jobs = signing_jobs(state, plan.keys, now, self.timings)
-        results = await asyncio.gather(*(self._sign(job) for job in jobs), return_exceptions=True)
+        results = await asyncio.gather(*(self._sign(job, state.account_id) for job in jobs), return_exceptions=True)
         signed: list[NewSignature] = []
         failed: set[str] = set()
         for job, result in zip(jobs, results, strict=True):
@@ -471,6 +487,7 @@ class ZoneSigningService:
             replaced_times=plan.replaced_times if new_key else None,
             signatures=tuple(signed),
             now=now,
+            sealed_private_key=seal_private_key(self._sealer, state.zone_id, new_key) if new_key else b"",
         )
         return await self._writer.submit(write) or new_key is None
 
@@ -480,14 +497,14 @@ class ZoneSigningService:
             return True
         return any(parse_rrsig(stored.rrsig).expiration <= now for stored in state.signatures)
 
-    async def _sign(self, job: _SigningJob) -> bytes:
+    async def _sign(self, job: _SigningJob, zone_account: str) -> bytes:
         fields = dnskey_fields(job.rrset, job.ksk, job.slot, self.timings)
-        der = await self._kms.sign(job.ksk.kms_arn, dnskey_signing_input(job.rrset, fields))
+        der = await self._kms.sign(job.ksk.kms_arn, dnskey_signing_input(job.rrset, fields), zone_account)
         return dnskey_rrsig(fields, der)
 
     async def _read(self, zone_id: str) -> SigningState | None:
         async with self._sessionmaker() as session:
-            return await read_signing_state(session, zone_id)
+            return await read_signing_state(session, zone_id, self._sealer)
 
     def _lock(self, zone_id: str) -> asyncio.Lock:
         return self._zone_locks.setdefault(zone_id, asyncio.Lock())

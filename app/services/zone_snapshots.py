@@ -60,6 +60,11 @@ class ZoneSnapshots:
             self._cache[zone_id] = snapshot
         return snapshot
 
+    def cached_at(self, zone_id: str, revision: int) -> Snapshot | None:
+        """The snapshot ``at_revision`` would give without a read, if this process holds it."""
+        cached = self._cache.get(zone_id)
+        return cached if cached is not None and cached.revision >= revision else None
+
     async def at_revision(self, zone_id: str, revision: int) -> Snapshot | None:
         """The zone's snapshot at ``revision`` or later, or None when the zone is gone: no read while the
         cached one is that recent, else one read, shared by every caller waiting for the same zone."""

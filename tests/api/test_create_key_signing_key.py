@@ -19,6 +19,8 @@ from app.main import create_app
 from tests.kms_keys import make_key, public_key_der
 from tests.wire import assert_error, create_ksk_body, create_zone_body, parse
 
+ACCOUNT = "123456789012"  # R53_ACCOUNT_ID's default: the account of the tests' requests
+
 CONCURRENT = (
     "Another user submitted a request to create, update, or delete the object at the same time that you did. "
     "Retry the request."
@@ -243,10 +245,10 @@ async def test_every_unfit_kms_key_is_invalid_kms_arn(app, client):
     missing = "arn:aws:kms:us-east-1:123456789012:key/" + str(uuid.uuid4())
     cases[missing] = f"The CMK with ARN '{missing}' does not exist."
     disabled = await make_key(app)
-    await app.state.local_kms.disable_key({"KeyId": disabled}, "us-east-1")
+    await app.state.local_kms.disable_key({"KeyId": disabled}, "us-east-1", ACCOUNT)
     cases[disabled] = f"The CMK with ARN '{disabled}' is disabled. Enable the key, and then try again."
     pending = await make_key(app)
-    await app.state.local_kms.schedule_key_deletion({"KeyId": pending, "PendingWindowInDays": 7}, "us-east-1")
+    await app.state.local_kms.schedule_key_deletion({"KeyId": pending, "PendingWindowInDays": 7}, "us-east-1", ACCOUNT)
     cases[pending] = (
         f"The CMK with ARN '{pending}' is pending deletion. Cancel the key deletion, enable the key, and then try again."
     )
@@ -302,7 +304,7 @@ async def test_signing_zone_without_a_usable_active_key_is_invalid_signing_statu
     arn = await make_key(app)
     await create_ksk(client, HostedZoneId=zone_id, KeyManagementServiceArn=arn, Name="ksk1")
     assert (await client.post(f"/2013-04-01/hostedzone/{zone_id}/enable-dnssec")).status_code == 200
-    await app.state.local_kms.disable_key({"KeyId": arn}, "us-east-1")
+    await app.state.local_kms.disable_key({"KeyId": arn}, "us-east-1", ACCOUNT)
     response = await create_ksk(client, HostedZoneId=zone_id, KeyManagementServiceArn=await make_key(app), Name="ksk2")
     assert_error(
         response,

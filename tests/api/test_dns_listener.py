@@ -173,6 +173,10 @@ class FakeSigning:
     async def material(self, snapshot: Snapshot, now: float) -> object:
         return self.materials.setdefault(snapshot.revision, object())
 
+    def cached_material(self, snapshot: Snapshot, now: float) -> tuple[bool, object | None]:
+        material = self.materials.get(snapshot.revision)
+        return material is not None, material
+
     def sign_response(
         self,
         answer: resolver.Answer,

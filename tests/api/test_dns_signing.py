@@ -33,6 +33,8 @@ from tests.signing import (
     validate_sections,
 )
 
+ACCOUNT = "123456789012"  # R53_ACCOUNT_ID's default: the account of the tests' requests
+
 DAY = 86400
 
 
@@ -221,7 +223,7 @@ async def test_a_kms_outage_leaves_the_zone_valid_for_days_and_waits_to_rotate(
 ) -> None:
     arn = await make_key(app)
     zone = await signing_zone(app, client, "outage.example", arn)
-    await app.state.local_kms.disable_key({"KeyId": arn}, "us-east-1")
+    await app.state.local_kms.disable_key({"KeyId": arn}, "us-east-1", ACCOUNT)
     dnssec = await get_dnssec(client, zone.zone_id)
     assert dnssec["KeySigningKeys"][0]["Status"] == "ACTION_NEEDED"
     start = time.time()
@@ -239,7 +241,7 @@ async def test_a_kms_outage_leaves_the_zone_valid_for_days_and_waits_to_rotate(
         assert len((await session.scalars(select(ZoneSigningKey.id))).all()) == 1
     assert "KMS did not sign the DNSKEY RRset" in caplog.text
     assert await material(app, zone.zone_id, start + 17 * DAY) is None  # every signature made ahead has expired
-    await app.state.local_kms.enable_key({"KeyId": arn}, "us-east-1")
+    await app.state.local_kms.enable_key({"KeyId": arn}, "us-east-1", ACCOUNT)
     await app.state.zone_signing.refresh(zone.zone_id, start + 17 * DAY)
     signing = await material(app, zone.zone_id, start + 17 * DAY)
     assert signing is not None

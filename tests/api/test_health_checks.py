@@ -4,6 +4,7 @@ Requests are serialized by botocore's rest-xml serializer without client-side va
 own checks answer; responses are parsed by botocore.
 """
 
+import asyncio
 import re
 import sqlite3
 import uuid
@@ -15,6 +16,8 @@ import pytest
 
 from app.main import create_app
 from tests.wire import NAMESPACE, ROUTE53, assert_error, parse
+
+ACCOUNT = "123456789012"  # R53_ACCOUNT_ID's default: the account of the tests' requests
 
 SERIALIZER = botocore.serialize.create_serializer("rest-xml", include_validation=False)
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
@@ -807,33 +810,36 @@ async def test_writes_that_cannot_get_the_lock_answer_retryable_errors(settings)
 
 
 @pytest.mark.parametrize("same_configuration", [True, False])
-async def test_a_create_that_loses_the_caller_reference_race_answers_as_a_later_request_would(
+async def test_a_create_racing_for_a_caller_reference_answers_as_a_later_request_would(
     app, settings, monkeypatch, same_configuration
 ):
-    """PostgreSQL: another create commits the same CallerReference between this create's lookup and its insert.
-    The primary key refuses the insert, and the create runs again: a retry of the winner gets the winner's
-    check, another configuration HealthCheckAlreadyExists. (SQLite's write lock serializes the creates.)"""
+    """PostgreSQL: another create of the same account and CallerReference starts while this one is between its
+    lookup and its insert. It waits for the account's lock (app.accounts.locks) until this one commits, then
+    answers as a later request: a retry (same configuration) gets this check, another configuration
+    HealthCheckAlreadyExists. (SQLite's write lock serializes the creates.)"""
     if settings.sqlite_path() is not None:
         pytest.skip("needs concurrent write transactions")
     from app.services import health_checks as service_module
     from app.services.health_checks import HealthCheckConfig
 
     service = app.state.health_checks
-    winner_config = HealthCheckConfig(type="HTTP", ip_address="8.8.8.8")
+    first_config = HealthCheckConfig(type="HTTP", ip_address="8.8.8.8")
+    other_config = first_config if same_configuration else HealthCheckConfig(type="HTTP", ip_address="8.8.4.4")
     check_children = service_module._check_children
-    winner: dict[str, Any] = {}
+    competitor: dict[str, Any] = {}
 
-    async def commit_a_competitor_first(session, children):
-        if not winner:
-            winner["started"] = True
-            winner["check"] = await service._create("contested", service_module.complete(winner_config))
-        await check_children(session, children)
+    async def start_a_competitor(session, account, children):
+        if not competitor:
+            competitor["task"] = asyncio.create_task(service.create(ACCOUNT, "contested", other_config))
+            await asyncio.sleep(0.5)  # it has reached the account lock and waits there
+            assert not competitor["task"].done()
+        await check_children(session, account, children)
 
-    monkeypatch.setattr(service_module, "_check_children", commit_a_competitor_first)
-    config = winner_config if same_configuration else HealthCheckConfig(type="HTTP", ip_address="8.8.4.4")
+    monkeypatch.setattr(service_module, "_check_children", start_a_competitor)
+    first = await service.create(ACCOUNT, "contested", first_config)
     if same_configuration:
-        assert await service.create("contested", config) == winner["check"]
+        assert await competitor["task"] == first
     else:
         with pytest.raises(service_module.HealthCheckAlreadyExists):
-            await service.create("contested", config)
-    assert await service.count() == 1
+            await competitor["task"]
+    assert await service.count(ACCOUNT) == 1

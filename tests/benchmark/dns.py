@@ -1,15 +1,18 @@
 """DNS benchmark (``python -m tests.benchmark --dns``): our listener against PowerDNS Authoritative.
 
 Both serve the same zone: ours through the Route 53 API, PowerDNS from its sqlite3 backend, live-signing
-with ECDSAP256SHA256 (``pdnsutil secure-zone``). Each runs alone on one core (``taskset``, one worker),
-one after the other, while dnsperf with the DO bit runs on the other core. Two loads:
+with ECDSAP256SHA256 (``pdnsutil secure-zone``). Both are pinned to one core (``taskset``, one worker)
+and measured one at a time, while dnsperf with the DO bit runs on the other core. Two loads:
 
 * a hot set of names (positive answers, ``--seconds`` long);
-* ``--denial-names`` distinct nonexistent names, each asked once (denials: every answer a new one).
+* ``--denial-names`` distinct nonexistent names, each asked once (denials: every answer a new one; each
+  round asks names no round asked before).
 
-It prints each server's queries per second, the ratio ours / PowerDNS, and the in-process cost of the
-parts of one of our answers. Until DNSSEC signing lands in the listener, our answers are unsigned: the
-figures then compare our unsigned answers with PowerDNS's signed ones (the output says which).
+``--rounds`` rounds run each load on ours, then at once on PowerDNS, so that each ratio compares two
+servers on the machine as it was at that moment. It prints the ratio ours / PowerDNS first (min, median,
+max over the rounds), the median queries/s, and the in-process cost of the parts of one of our answers. Our zone signs as Route 53 does (a KSK on an embedded KMS key, DNSSEC
+signing enabled, online ZSK signatures, black-lies denial); the output says whether each server's answers
+carried RRSIGs.
 """
 
 import argparse
@@ -20,8 +23,8 @@ import re
 import shutil
 import socket
 import sqlite3
+import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -33,6 +36,7 @@ import dns.message
 import dns.query
 
 from tests.benchmark.servers import HOST, Server, our_server
+from tests.kms_keys import DNSSEC_POLICY
 
 ZONE = "bench.example."
 HOT_NAMES = 100
@@ -49,6 +53,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--server-core", type=int, default=0)
     parser.add_argument("--client-core", type=int, default=1)
     parser.add_argument("--pdns-nsec3-narrow", action="store_true", help="PowerDNS denies with NSEC3 white lies")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of both loads on both servers, in turn")
     parser.add_argument("--skip-pdns", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the results here")
     return parser.parse_args(argv)
@@ -79,14 +84,16 @@ def wait_for_dns(port: int) -> None:
 
 
 def fill_our_zone(server: Server) -> str:
-    """Create the zone and its hot names through the API; the zone in master-file form, for PowerDNS."""
-    route53 = boto3.client(
-        "route53",
-        endpoint_url=f"http://{HOST}:{server.port}",
-        region_name="us-east-1",
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
-    )
+    """Create the zone and its hot names through the API and sign it (a KSK on an embedded KMS key, DNSSEC
+    signing enabled); the zone in master-file form, for PowerDNS."""
+    aws: dict[str, Any] = {
+        "endpoint_url": f"http://{HOST}:{server.port}",
+        "region_name": "us-east-1",
+        "aws_access_key_id": "bench",
+        "aws_secret_access_key": "bench",
+    }
+    route53 = boto3.client("route53", **aws)
+    kms = boto3.client("kms", **aws)
     zone_id = route53.create_hosted_zone(Name=ZONE, CallerReference=str(time.time()))["HostedZone"]["Id"]
     changes = [
         {
@@ -101,6 +108,15 @@ def fill_our_zone(server: Server) -> str:
         for i in range(HOT_NAMES)
     ]
     route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={"Changes": changes})
+    key = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY", Policy=DNSSEC_POLICY)
+    route53.create_key_signing_key(
+        CallerReference=str(time.time()),
+        HostedZoneId=zone_id,
+        KeyManagementServiceArn=key["KeyMetadata"]["Arn"],
+        Name="bench",
+        Status="ACTIVE",
+    )
+    route53.enable_hosted_zone_dnssec(HostedZoneId=zone_id)
     lines = [f"$ORIGIN {ZONE}"]
     for record_set in route53.list_resource_record_sets(HostedZoneId=zone_id, MaxItems="300")["ResourceRecordSets"]:
         for record in record_set["ResourceRecords"]:
@@ -175,6 +191,15 @@ def dnsperf(port: int, queries: Path, core: int, args: argparse.Namespace, once:
     }
 
 
+def wait_for_signatures(port: int) -> None:
+    """Wait until the zone's first signatures are made (the ZSK and the KMS-signed DNSKEY RRset)."""
+    deadline = time.monotonic() + READY_SECONDS
+    while not signed(port):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no signed answer on port {port} after {READY_SECONDS:.0f}s")
+        time.sleep(0.2)
+
+
 def signed(port: int) -> bool:
     """Whether a DO query for a hot name gets an RRSIG."""
     reply = dns.query.udp(dns.message.make_query(f"h1.{ZONE}", "A", want_dnssec=True), HOST, port=port, timeout=2)
@@ -244,29 +269,31 @@ def main(argv: list[str]) -> int:
         print(f"missing tools: {', '.join(missing)} (apt-get install dnsperf pdns-server pdns-backend-sqlite3)")
         return 2
     print(f"cores: {os.cpu_count()}, load average at start: {os.getloadavg()[0]:.2f}", flush=True)
-    results: dict[str, Any] = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "runs": {}}
-    with tempfile.TemporaryDirectory(prefix="r53-dns-bench-") as tmp:
-        workdir = Path(tmp)
+    results: dict[str, Any] = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "rounds": []}
+    with contextlib.ExitStack() as stack:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="r53-dns-bench-")))
         hot = workdir / "hot.txt"
         hot.write_text("".join(f"h{i}.{ZONE} A\n" for i in range(HOT_NAMES)))
-        denials = workdir / "denials.txt"
-        denials.write_text("".join(f"nx{i}.{ZONE} A\n" for i in range(args.denial_names)))
         dns_port = free_port()
         env = {"R53_DNS_PORT": str(dns_port), "R53_LOG_FORMAT": "text"}
         url = f"sqlite+aiosqlite:///{workdir}/bench.db"
-        with our_server(workdir, url, 1, env=env, core=args.server_core) as ours:
-            zone_text = fill_our_zone(ours)
-            wait_for_dns(dns_port)
-            results["ours_signed"] = signed(dns_port)
-            print(f"== ours ({'signed' if results['ours_signed'] else 'UNSIGNED'}) on port {dns_port}", flush=True)
-            results["runs"]["ours"] = _loads(dns_port, hot, denials, args)
+        ours = stack.enter_context(our_server(workdir, url, 1, env=env, core=args.server_core))
+        zone_text = fill_our_zone(ours)
+        wait_for_dns(dns_port)
+        wait_for_signatures(dns_port)
+        servers = {"ours": dns_port}
+        results["signed"] = {"ours": signed(dns_port)}
         if not args.skip_pdns:
             pdns_port = free_port()
-            with pdns_server(workdir, zone_text, pdns_port, args.server_core, args.pdns_nsec3_narrow):
-                results["pdns_signed"] = signed(pdns_port)
-                mode = "NSEC3 narrow" if args.pdns_nsec3_narrow else "NSEC"
-                print(f"== PowerDNS ({'signed' if results['pdns_signed'] else 'UNSIGNED'}, {mode}) on port {pdns_port}")
-                results["runs"]["pdns"] = _loads(pdns_port, hot, denials, args)
+            stack.enter_context(pdns_server(workdir, zone_text, pdns_port, args.server_core, args.pdns_nsec3_narrow))
+            servers["pdns"] = pdns_port
+            results["signed"]["pdns"] = signed(pdns_port)
+        mode = "NSEC3 narrow" if args.pdns_nsec3_narrow else "NSEC"
+        print(f"signed answers: {results['signed']} (PowerDNS denies with {mode})", flush=True)
+        for number in range(args.rounds):
+            denials = workdir / f"denials-{number}.txt"  # names never asked before: every denial a new one
+            denials.write_text("".join(f"nx{number}-{i}.{ZONE} A\n" for i in range(args.denial_names)))
+            results["rounds"].append(_round(number, servers, hot, denials, args))
     results["cost_parts_us"] = cost_parts()
     _report(results, args)
     if args.json:
@@ -274,34 +301,37 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def _loads(port: int, hot: Path, denials: Path, args: argparse.Namespace) -> dict[str, dict[str, float]]:
-    runs = {}
-    for name, queries, once in (("hot set", hot, False), (f"{args.denial_names} denials", denials, True)):
-        runs[name] = dnsperf(port, queries, args.client_core, args, once)
-        print(f"   {name}: {runs[name]['qps']:,.0f} q/s, lost {runs[name]['lost']:.2%}", flush=True)
-    return runs
+def _round(
+    number: int, servers: dict[str, int], hot: Path, denials: Path, args: argparse.Namespace
+) -> dict[str, dict[str, dict[str, float]]]:
+    """One round: each load on each server in turn, so that both see the machine as it is at that moment."""
+    loads: dict[str, dict[str, dict[str, float]]] = {}
+    for load, queries, once in (("hot set", hot, False), (f"{args.denial_names} denials", denials, True)):
+        loads[load] = {}
+        for name, port in servers.items():
+            loads[load][name] = dnsperf(port, queries, args.client_core, args, once)
+        line = ", ".join(f"{name} {run['qps']:,.0f} q/s (lost {run['lost']:.2%})" for name, run in loads[load].items())
+        print(f"round {number + 1}, {load}: {line}", flush=True)
+    return loads
 
 
 def _report(results: dict[str, Any], args: argparse.Namespace) -> None:
-    runs = results["runs"]
+    """The ratio ours / PowerDNS first (min, median, max over the rounds), then the queries/s, then the parts."""
+    rounds: list[dict[str, dict[str, dict[str, float]]]] = results["rounds"]
     print()
-    ours_kind = "ours signed" if results.get("ours_signed") else "ours UNSIGNED"
-    print(f"| load | {ours_kind} q/s | PowerDNS signed q/s | ours / PowerDNS |")
+    print("| load | ours / PowerDNS min / median / max | ours q/s median | PowerDNS q/s median |")
     print("|---|--:|--:|--:|")
-    for load, ours in runs["ours"].items():
-        theirs = runs.get("pdns", {}).get(load)
-        ratio = f"{ours['qps'] / theirs['qps']:.2f}" if theirs else "-"
-        print(
-            f"| {load} | {ours['qps']:,.0f} | {theirs['qps']:,.0f} | {ratio} |"
-            if theirs
-            else f"| {load} | {ours['qps']:,.0f} | - | - |"
-        )
+    for load in rounds[0]:
+        ours = [each[load]["ours"]["qps"] for each in rounds]
+        theirs = [each[load]["pdns"]["qps"] for each in rounds if "pdns" in each[load]]
+        if theirs:
+            ratios = sorted(mine / other for mine, other in zip(ours, theirs, strict=True))
+            spread = f"{ratios[0]:.2f} / {statistics.median(ratios):.2f} / {ratios[-1]:.2f}"
+            print(f"| {load} | {spread} | {statistics.median(ours):,.0f} | {statistics.median(theirs):,.0f} |")
+        else:
+            print(f"| {load} | - | {statistics.median(ours):,.0f} | - |")
     print()
     print("| part of one answer (in process) | µs |")
     print("|---|--:|")
     for part, micros in results["cost_parts_us"].items():
         print(f"| {part} | {micros:.2f} |")
-    if not results.get("ours_signed"):
-        print(
-            "\nOur answers are not signed yet: rerun once DNSSEC signing is wired into the listener.", file=sys.stderr
-        )

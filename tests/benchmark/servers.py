@@ -1,6 +1,7 @@
 """Server subprocesses (ours, moto, the echo server) and the throwaway PostgreSQL database."""
 
 import asyncio
+import base64
 import os
 import secrets
 import signal
@@ -128,6 +129,8 @@ def our_server(
     ]
     # the benchmark's store holds tens of thousands of zones: past Route 53's quota of 500 per account
     settings = {"R53_DATABASE_URL": database_url, "R53_DNS_PORT": "0", "R53_MAX_HOSTED_ZONES": "1000000", **(env or {})}
+    if database_url.startswith("postgresql"):  # PostgreSQL stores need a configured master key (app.secrets)
+        settings.setdefault("R53_MASTER_KEY", base64.b64encode(os.urandom(32)).decode())
     return run_server("ours", argv, workdir, ready_path="/readyz", env=settings)
 
 

@@ -256,7 +256,8 @@ smoke_compose() {
     fi
     ROUTE53_DNSSEC_PORT=$(free_port)
     ROUTE53_DNSSEC_STATS_PORT=$(free_port)
-    export ROUTE53_DNSSEC_PORT ROUTE53_DNSSEC_STATS_PORT
+    R53_MASTER_KEY=$("$PYTHON" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')
+    export ROUTE53_DNSSEC_PORT ROUTE53_DNSSEC_STATS_PORT R53_MASTER_KEY  # the same key for both ups
     local endpoint=http://127.0.0.1:$ROUTE53_DNSSEC_PORT stats=http://127.0.0.1:$ROUTE53_DNSSEC_STATS_PORT
     log "compose: building and starting PostgreSQL, two replicas and HAProxy ($("${COMPOSE[@]}" version --short 2>/dev/null || true))"
     if ! "${COMPOSE[@]}" build >"$WORK/compose-build.log" 2>&1; then

@@ -15,12 +15,14 @@ from fastapi import FastAPI
 from moto.server import ThreadedMotoServer
 from mypy_boto3_kms import KMSClient
 
+from app.accounts.identity import AccountMiddleware
 from app.api.kms import router
 from app.api.xml_route import RequestIdMiddleware
 from app.config import Settings
 from app.db.base import Base
 from app.db.session import create_engine, create_sessionmaker
 from app.kms.service import LocalKms
+from app.secrets import sealer
 
 ACCOUNT_ID = "123456789012"
 
@@ -41,11 +43,12 @@ def build_app(settings: Settings) -> FastAPI:
         async with engine.begin() as connection:
             await connection.run_sync(Base.metadata.create_all)
         app.state.settings = settings
-        app.state.local_kms = LocalKms(create_sessionmaker(engine), settings)
+        app.state.local_kms = LocalKms(create_sessionmaker(engine), settings, sealer(settings))
         yield
         await engine.dispose()
 
     app = FastAPI(lifespan=lifespan)
+    app.add_middleware(AccountMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(router)
     return app

@@ -21,6 +21,7 @@ from app.db.session import LockTimeout, create_engine, create_sessionmaker
 from app.kms.backend import LocalKmsBackend
 from app.kms.checks import check_dnssec_key
 from app.protocol.kms import CONTENT_TYPE
+from app.secrets import sealer
 from tests.kms_keys import DNSSEC_POLICY
 
 ACCOUNT_ID = "123456789012"
@@ -553,7 +554,7 @@ def test_deeply_nested_json_is_a_serialization_exception(kms_endpoint: str) -> N
 async def test_unexpected_faults_are_500_kms_internal_exception(
     kms_settings: Settings, caplog: pytest.LogCaptureFixture, fault: Exception, message: str
 ) -> None:
-    async def failing(params: dict[str, Any], region: str) -> dict[str, Any]:
+    async def failing(params: dict[str, Any], region: str, account: str) -> dict[str, Any]:
         raise fault
 
     class BrokenKms:
@@ -584,7 +585,7 @@ async def test_local_backend_reads_keys_created_through_the_api(kms: KMSClient, 
     kms.disable_key(KeyId=disabled["KeyId"])
     public_key = kms.get_public_key(KeyId=key["KeyId"])["PublicKey"]
     engine = create_engine(kms_settings)
-    backend = LocalKmsBackend(create_sessionmaker(engine))
+    backend = LocalKmsBackend(create_sessionmaker(engine), sealer(kms_settings))
     try:
         view = await backend.describe(key["Arn"])
         many = await backend.describe_many([key["Arn"], disabled["Arn"], key["Arn"] + "0"])

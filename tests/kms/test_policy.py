@@ -9,6 +9,8 @@ import pytest
 from app.kms import policy as policy_module
 from app.kms.policy import INLINE_POLICY_CHARS, MAX_POLICY_BYTES, grants_dnssec_access, prepare_verdicts
 
+ACCOUNT = "123456789012"
+
 ROUTE53 = {"Service": "dnssec-route53.amazonaws.com"}
 REQUIRED = ["kms:DescribeKey", "kms:GetPublicKey", "kms:Sign"]
 
@@ -143,17 +145,17 @@ async def test_long_policies_are_evaluated_in_a_worker_thread(monkeypatch: pytes
     evaluated_in: list[str] = []
     real = policy_module.evaluate_policy
 
-    def spy(document: str) -> bool:
+    def spy(document: str, zone_account: str | None, key_account: str | None) -> bool:
         evaluated_in.append(threading.current_thread().name)
-        return real(document)
+        return real(document, zone_account, key_account)
 
     monkeypatch.setattr(policy_module, "evaluate_policy", spy)
     long_policy = policy(allow(Sid="l" * (INLINE_POLICY_CHARS + 1)))
     short_policy = policy(allow(Sid="short"))
 
-    await prepare_verdicts([long_policy, short_policy])
-    assert grants_dnssec_access(long_policy) is True
-    assert grants_dnssec_access(short_policy) is True
+    await prepare_verdicts([(long_policy, ACCOUNT), (short_policy, ACCOUNT)])
+    assert grants_dnssec_access(long_policy, ACCOUNT, ACCOUNT) is True
+    assert grants_dnssec_access(short_policy, ACCOUNT, ACCOUNT) is True
 
     main = threading.main_thread().name
     assert len(evaluated_in) == 2

@@ -65,6 +65,16 @@ def test_create_key_signing_key_with_a_remote_kms(
                 )
             assert caught.value.response["Error"]["Code"] == "InvalidKMSArn"
             assert fragment in caught.value.response["Error"]["Message"]
+
+        # The remote KMS's account is not one of this service's: its key policy is not evaluated against the
+        # zone's account, so a zone of any account may use the key the remote KMS lets Route 53 use.
+        other = server.client("route53", access_key="111111111111")
+        other_zone = other.create_hosted_zone(Name="remote.example", CallerReference=uuid.uuid4().hex)
+        other_id = other_zone["HostedZone"]["Id"].split("/")[-1]
+        again = other.create_key_signing_key(
+            CallerReference="r", HostedZoneId=other_id, KeyManagementServiceArn=arn, Name="remote_ksk", Status="ACTIVE"
+        )
+        assert again["KeySigningKey"]["PublicKey"] == base64.b64encode(spki[-64:]).decode()
     finally:
         server.stop()
         next(urls, None)

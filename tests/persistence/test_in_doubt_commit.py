@@ -21,6 +21,8 @@ from app.services import writer as writer_module
 from app.services.hosted_zones import CreateZone
 from tests.conftest import POSTGRES_URL, LiveServer, fresh_database_url
 
+ACCOUNT = "123456789012"  # R53_ACCOUNT_ID's default: the account of the tests' requests
+
 
 class CommitCuttingProxy:
     """Forwards TCP to PostgreSQL; once armed, the next connection that sends COMMIT is cut, either right
@@ -134,8 +136,8 @@ async def test_the_writer_reads_back_a_commit_in_doubt(
 ) -> None:
     name = f"doubt-{uuid.uuid4().hex[:8]}.example."
     async with commit_answer_lost(monkeypatch, landed) as faults:
-        zone, _ = await app.state.hosted_zones.create(CreateZone(name, uuid.uuid4().hex, None, None, None))
+        zone, _ = await app.state.hosted_zones.create(ACCOUNT, CreateZone(name, uuid.uuid4().hex, None, None, None))
     assert faults == []
-    assert (await app.state.hosted_zones.get(zone.id)).name == name
-    listed = await app.state.hosted_zones.list_by_name(name, None, 100)
+    assert (await app.state.hosted_zones.get(ACCOUNT, zone.id)).name == name
+    listed = await app.state.hosted_zones.list_by_name(ACCOUNT, name, None, 100)
     assert [z.name for z in listed.zones].count(name) == 1

@@ -31,6 +31,7 @@ def test_the_folder_and_files_the_service_creates_are_private(tmp_path: Path) ->
         "route53.db-wal": 0o600,
         "route53.db-shm": 0o600,
         "route53.db.migrate-lock": 0o600,
+        "route53.db.master-key": 0o600,  # app.secrets: the generated master key
     }
 
 

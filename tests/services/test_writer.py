@@ -14,6 +14,8 @@ from app.services.rows import KeyRow
 from app.services.views import ChangeView, ZoneView
 from app.services.writer import OneZoneWrite, WriteContext
 
+ACCOUNT = "123456789012"  # R53_ACCOUNT_ID's default: the account of the tests' requests
+
 
 @dataclass
 class SneakyDuplicate(OneZoneWrite):
@@ -40,7 +42,7 @@ class Broken:
 
 async def zone(app: FastAPI) -> ZoneView:
     created, _ = await app.state.hosted_zones.create(
-        CreateZone(f"{uuid.uuid4().hex[:8]}.example.", uuid.uuid4().hex, None, None, None)
+        ACCOUNT, CreateZone(f"{uuid.uuid4().hex[:8]}.example.", uuid.uuid4().hex, None, None, None)
     )
     return created
 
@@ -49,17 +51,17 @@ async def test_a_constraint_violation_fails_only_its_own_request(app: FastAPI) -
     from tests.kms_keys import make_key
 
     target = await zone(app)
-    await app.state.key_signing_keys.create(target.id, "taken", await make_key(app), "INACTIVE")
+    await app.state.key_signing_keys.create(ACCOUNT, target.id, "taken", await make_key(app), "INACTIVE")
     writer = app.state.writer
     names = [f"z{i}.batch.example." for i in range(20)]
     results = await asyncio.gather(
-        writer.submit(SneakyDuplicate(target.id)),
-        *(writer.submit(CreateZone(name, uuid.uuid4().hex, None, None, None)) for name in names),
+        writer.submit(SneakyDuplicate(target.id), ACCOUNT),
+        *(writer.submit(CreateZone(name, uuid.uuid4().hex, None, None, None), ACCOUNT) for name in names),
         return_exceptions=True,
     )
     assert isinstance(results[0], KeySigningKeyAlreadyExists)
     assert all(isinstance(result, tuple) for result in results[1:]), results
-    listed = await app.state.hosted_zones.list(None, 100, False)
+    listed = await app.state.hosted_zones.list(ACCOUNT, None, 100, False)
     assert {z.name for z in listed.zones} >= set(names)
 
 
@@ -79,11 +81,11 @@ async def test_tag_changes_and_a_zone_delete_in_one_batch_apply_in_order(app: Fa
     kept, doomed = await zone(app), await zone(app)
     writer = app.state.writer
     await asyncio.gather(
-        writer.submit(ChangeTags(kept.id, {"a": "1", "b": "1"}, ())),
-        writer.submit(ChangeTags(kept.id, {"a": "2"}, ("b",))),
-        writer.submit(ChangeTags(doomed.id, {"x": "y"}, ())),
-        writer.submit(DeleteZone(doomed.id)),
+        writer.submit(ChangeTags(kept.id, {"a": "1", "b": "1"}, ()), ACCOUNT),
+        writer.submit(ChangeTags(kept.id, {"a": "2"}, ("b",)), ACCOUNT),
+        writer.submit(ChangeTags(doomed.id, {"x": "y"}, ()), ACCOUNT),
+        writer.submit(DeleteZone(doomed.id), ACCOUNT),
     )
-    assert await app.state.hosted_zones.tags(kept.id) == {"a": "2"}
-    listed = await app.state.hosted_zones.list(None, 100, False)
+    assert await app.state.hosted_zones.tags(ACCOUNT, kept.id) == {"a": "2"}
+    listed = await app.state.hosted_zones.list(ACCOUNT, None, 100, False)
     assert doomed.id not in {z.id for z in listed.zones}

@@ -5,6 +5,7 @@ import base64
 import time
 
 import dns.dnssec
+import dns.message
 import dns.name
 import dns.rdata
 import dns.rdataclass
@@ -183,9 +184,30 @@ def test_next_names_are_the_immediate_successors_in_lower_case() -> None:
 
 
 def test_nsec_rdata_wire_is_its_canonical_form() -> None:
-    next_domain = next_name(dns.name.from_text("a.example.com."))
+    next_domain = next_name(dns.name.from_text("A.Example.com."))
     types = frozenset({RdataType.A, RdataType.CAA, RdataType.RRSIG, RdataType.NSEC})
-    assert nsec_rdata_wire(next_domain, types) == nsec_rdata(next_domain, types).to_digestable()
+    text = f"{next_domain} A RRSIG NSEC CAA"
+    plain = dns.rdata.from_text("IN", "NSEC", text)
+    assert nsec_rdata_wire(next_domain, types) == plain.to_digestable()
+    wired = nsec_rdata(next_domain, types)
+    assert (wired.to_wire(), wired.to_digestable(), wired.to_text()) == (plain.to_wire(), plain.to_digestable(), text)
+    assert wired == plain and hash(wired) == hash(plain)
+    assert (wired.next, wired.windows) == (plain.next, plain.windows)
+
+
+def test_wired_rrsig_renders_as_dnspython_does() -> None:
+    """The RRSIG rdata made when signing writes the octets dnspython's own RRSIG writes, in a message too."""
+    signer = dns.name.from_text("example.com.")
+    fields = RrsigFields(RdataType.NSEC, 3, 300, 1_800_000_000, 1_700_000_000, 12345, signer)
+    wired = fields.rdata(bytes(range(64)))
+    plain = dns.rdata.from_text("IN", "RRSIG", wired.to_text())
+    assert (wired.to_wire(), wired.to_digestable()) == (plain.to_wire(), plain.to_digestable())
+    message = dns.message.make_response(dns.message.make_query("a.example.com.", "A"))
+    message.authority.append(dns.rrset.from_rdata("a.example.com.", 300, wired))
+    parsed = dns.message.from_wire(message.to_wire())
+    assert parsed.authority[0][0] == plain
+    assert all(getattr(wired, field) == getattr(plain, field) for field in plain.__slots__)
+    assert type(wired.algorithm) is type(plain.algorithm) and type(wired.type_covered) is type(plain.type_covered)
 
 
 def zsk_signer() -> tuple[OnlineSigner, dict[dns.name.Name, dns.rrset.RRset]]:

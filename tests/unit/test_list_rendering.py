@@ -33,9 +33,9 @@ def test_a_stored_record_set_renders_as_its_record_set_does(record: RecordSet) -
 
 
 ZONES = [
-    ZoneView("Z0495682VQJK7N9GFOQI", "example.com.", "ref-1", None, None, None, 2),
-    ZoneView("Z1", "a\\100b.example.", 'ref <&> "2"', "a comment & more", "vpc-1", "us-east-1", 10_000),
-    ZoneView("Z2", "empty-comment.example.", "r", "", None, None, 0),
+    ZoneView("Z0495682VQJK7N9GFOQI", "example.com.", "ref-1", None, None, None, 2, "123456789012"),
+    ZoneView("Z1", "a\\100b.example.", 'ref <&> "2"', "a comment & more", "vpc-1", "us-east-1", 10_000, "123456789012"),
+    ZoneView("Z2", "empty-comment.example.", "r", "", None, None, 0, "123456789012"),
 ]
 
 
