@@ -27,6 +27,7 @@ from app.authoritative.signing import DnssecSigning
 from app.config import Settings
 from app.db.fence import ArrivalMiddleware
 from app.db.readiness import ReadinessProbe
+from app.db.reads import Reader
 from app.db.session import create_engine, create_sessionmaker
 from app.kms.backend import build_kms_backend
 from app.kms.service import LocalKms
@@ -62,10 +63,11 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.sealer = key_sealer
         app.state.readiness = ReadinessProbe(engine, READINESS_TIMEOUT_SECONDS)
         app.state.local_kms = LocalKms(sessionmaker, settings, key_sealer)
-        app.state.hosted_zones = HostedZones(sessionmaker, writer, settings.max_hosted_zones)
+        reader = Reader(sessionmaker, settings.sqlite_path())
+        app.state.hosted_zones = HostedZones(sessionmaker, writer, settings.max_hosted_zones, reader)
         app.state.zone_snapshots = ZoneSnapshots(sessionmaker)
         app.state.record_sets = RecordSets(
-            sessionmaker, writer, app.state.hosted_zones, settings.max_record_sets_per_zone
+            sessionmaker, writer, app.state.hosted_zones, settings.max_record_sets_per_zone, reader
         )
         app.state.changes = Changes(sessionmaker, settings.change_propagation_seconds)
         zone_signing = ZoneSigningService(sessionmaker, writer, kms, settings.signing_timings, key_sealer)
@@ -85,6 +87,7 @@ def create_app(settings: Settings) -> FastAPI:
             await zone_signing.stop()
             await app.state.readiness.close()
             await writer.stop(drain_timeout=settings.shutdown_timeout_seconds * WRITER_DRAIN_SHARE)
+            reader.close()
             await engine.dispose()
             worker_exited()
 
@@ -95,6 +98,9 @@ def create_app(settings: Settings) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         redirect_slashes=False,  # a trailing slash is a missing id (NoSuch…), never a redirect
+        # The service has its own access log and Prometheus metrics; FastAPI's OpenTelemetry hooks would look
+        # up the global providers (and the environment) on every request: about 5 % of a GetHostedZone.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.add_middleware(AccountMiddleware)  # innermost: an outer SigV4 check may set the verified account
     if settings.auth == "sigv4":

@@ -111,7 +111,7 @@ async def list_hosted_zones(request: Request) -> XmlResponse:
     limit = max_items(query.get("maxitems"))
     page = await deps.hosted_zones(request).list(deps.account(request), marker, limit, zone_type is not None)
     content = {
-        "HostedZones": {"HostedZone": [wire.hosted_zone(zone) for zone in page.zones]},
+        "HostedZones": wire.hosted_zones_xml(page.zones),
         "Marker": marker,
         "IsTruncated": page.next_zone is not None,
         "NextMarker": page.next_zone.id if page.next_zone else None,
@@ -136,7 +136,7 @@ async def list_hosted_zones_by_name(request: Request) -> XmlResponse:
     limit = max_items(query.get("maxitems"))
     page: ZonePage = await deps.hosted_zones(request).list_by_name(deps.account(request), dns_name, zone_id, limit)
     content = {
-        "HostedZones": {"HostedZone": [wire.hosted_zone(zone) for zone in page.zones]},
+        "HostedZones": wire.hosted_zones_xml(page.zones),
         "DNSName": dns_name,
         "HostedZoneId": zone_id,
         "IsTruncated": page.next_zone is not None,

@@ -7,7 +7,7 @@ from app.api.hosted_zones import max_items
 from app.api.xml_route import XmlResponse, XmlRoute, request_elements
 from app.errors import InvalidInput
 from app.protocol import route53 as wire
-from app.protocol.record_sets import parse_change_batch, record_set
+from app.protocol.record_sets import parse_change_batch, stored_record_sets_xml
 from app.protocol.shapes import parse_structure, route53_operation_input
 from app.records.names import NameProblem, parse_name
 from app.records.values import RECORD_TYPES
@@ -68,7 +68,7 @@ async def list_resource_record_sets(Id: str, request: Request) -> XmlResponse:
     page = await deps.record_sets(request).list(deps.account(request), Id, start, limit)
     following = page.next_record_set
     content = {
-        "ResourceRecordSets": {"ResourceRecordSet": [record_set(record) for record in page.record_sets]},
+        "ResourceRecordSets": stored_record_sets_xml(page.rows),
         "IsTruncated": following is not None,
         "NextRecordName": following.name.text if following else None,
         "NextRecordType": following.type if following else None,

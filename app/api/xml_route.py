@@ -9,6 +9,7 @@ An operation answers only the error codes its model lists (aws-sdk-go-v2 decodes
 warning flags any other code.
 """
 
+import inspect
 import logging
 import os
 import warnings
@@ -92,11 +93,35 @@ def modeled_codes(operation: str) -> frozenset[str]:
     return frozenset(shape.name for shape in model.error_shapes) | COMMON_CODES
 
 
+def direct_handler(route: APIRoute) -> Callable[[Request], Coroutine[Any, Any, Response]] | None:
+    """The endpoint called with the request and its ``str`` path parameters, without FastAPI's dependency
+    solving (about 30 µs a request), when that is all its signature asks for; None otherwise."""
+    endpoint = route.endpoint
+    if not inspect.iscoroutinefunction(endpoint) or route.dependant.dependencies:
+        return None
+    path_names: list[str] = []
+    for parameter in inspect.signature(endpoint, eval_str=True).parameters.values():
+        if parameter.default is not inspect.Parameter.empty or parameter.kind is not parameter.POSITIONAL_OR_KEYWORD:
+            return None
+        if parameter.annotation is Request and parameter.name == "request":
+            continue
+        if parameter.annotation is not str or parameter.name not in route.param_convertors:
+            return None
+        path_names.append(parameter.name)
+
+    async def handler(request: Request) -> Response:
+        params = request.path_params
+        response: Response = await endpoint(request=request, **{name: params[name] for name in path_names})
+        return response
+
+    return handler
+
+
 class XmlRoute(APIRoute):
     """Runs the endpoint and answers Route 53 XML whatever happens; ``name`` is the operation."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
+        handler = direct_handler(self) or super().get_route_handler()
         operation = self.name
 
         async def route_handler(request: Request) -> Response:

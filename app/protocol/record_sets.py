@@ -7,6 +7,7 @@ rules report them in batch order beside the problems only the zone's state revea
 the model's member order.
 """
 
+import json
 from typing import Any
 
 from botocore.model import StructureShape
@@ -14,6 +15,7 @@ from botocore.model import StructureShape
 from app.errors import InvalidInput
 from app.protocol.route53 import validation_error
 from app.protocol.shapes import parse_structure, route53_shape
+from app.protocol.xml import Fragment, render_element, xml_text
 from app.records.batch import RequestedChange
 from app.records.names import NameProblem, parse_name
 from app.records.record_set import KNOWN_MEMBERS, ROUTING_MEMBERS, AliasTarget, RecordSet
@@ -121,3 +123,32 @@ def record_set(record: RecordSet) -> dict[str, Any]:
     shape = route53_shape(_RECORD_SET_SHAPE)
     assert isinstance(shape, StructureShape)
     return {name: members[name] for name in shape.members if name in members}
+
+
+_SIMPLE_MEMBERS = frozenset({"TTL", "ResourceRecords"})
+
+
+def stored_record_set_xml(name: str, type_: str, document: str) -> str:
+    """A stored record set (its returned name, type and ``RecordSet.to_document`` JSON) as its
+    ``<ResourceRecordSet>`` element, the same as rendering ``record_set``: the simple record sets (a TTL and
+    values, most of any zone) by template, the others through ``record_set``."""
+    members = json.loads(document)
+    if members.keys() <= _SIMPLE_MEMBERS:
+        values = "".join(
+            f"<ResourceRecord><Value>{xml_text(value)}</Value></ResourceRecord>"
+            for value in members.get("ResourceRecords", ())
+        )
+        ttl = members.get("TTL")
+        return (
+            f"<ResourceRecordSet><Name>{xml_text(name)}</Name><Type>{type_}</Type>"
+            + ("" if ttl is None else f"<TTL>{ttl}</TTL>")
+            + (f"<ResourceRecords>{values}</ResourceRecords>" if values else "<ResourceRecords/>")
+            + "</ResourceRecordSet>"
+        )
+    record = RecordSet.from_document(parse_name(name), type_, document)
+    return render_element("ResourceRecordSet", record_set(record))
+
+
+def stored_record_sets_xml(rows: list[tuple[str, str, str]]) -> Fragment:
+    """``<ResourceRecordSet>`` elements of ``(name, type, document)`` rows, for a list page."""
+    return Fragment("".join(stored_record_set_xml(name, type_, document) for name, type_, document in rows))

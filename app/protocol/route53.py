@@ -18,7 +18,7 @@ from app.dnssec.records import (
     ds_record_text,
 )
 from app.errors import InvalidInput
-from app.protocol.xml import parse_request
+from app.protocol.xml import Fragment, parse_request, xml_text
 from app.services.views import ChangeView, DnssecView, KskView, ZoneView
 
 
@@ -138,6 +138,20 @@ def hosted_zone(zone: ZoneView) -> dict[str, Any]:
         "Config": {"Comment": zone.comment, "PrivateZone": zone.private_zone},
         "ResourceRecordSetCount": zone.record_set_count,
     }
+
+
+def hosted_zones_xml(zones: list[ZoneView]) -> Fragment:
+    """``<HostedZone>`` elements of a list page by template: the same as rendering ``hosted_zone`` of each."""
+    return Fragment(
+        "".join(
+            f"<HostedZone><Id>/hostedzone/{xml_text(zone.id)}</Id><Name>{xml_text(zone.name)}</Name>"
+            f"<CallerReference>{xml_text(zone.caller_reference)}</CallerReference><Config>"
+            + ("" if zone.comment is None else f"<Comment>{xml_text(zone.comment)}</Comment>")
+            + f"<PrivateZone>{'true' if zone.private_zone else 'false'}</PrivateZone></Config>"
+            f"<ResourceRecordSetCount>{zone.record_set_count}</ResourceRecordSetCount></HostedZone>"
+            for zone in zones
+        )
+    )
 
 
 def delegation_set(name_servers: list[str]) -> dict[str, Any]:

@@ -44,13 +44,32 @@ def parse_request(body: bytes | None, root: str, max_bytes: int) -> dict[str, An
     return {key: value for key, value in element.items() if not key.startswith("@")}
 
 
+class Fragment(str):
+    """Elements rendered already (list pages render their items by template): written as they are."""
+
+
+def xml_text(value: str) -> str:
+    """``value`` as element text: ``&``, ``<``, ``>`` and ``"`` escaped, characters XML cannot carry replaced."""
+    if _NEEDS_ESCAPE.search(value):
+        return escape(XML_ILLEGAL.sub("\ufffd", value), _QUOTE)
+    return value
+
+
 def render(root: str, content: dict[str, Any] | None) -> bytes:
     """Render ``{root: content}`` with the Route 53 namespace. Dict order is element order; ``None`` values
-    are left out; a list repeats its element; an element with no children renders empty (``<KeySigningKeys/>``)."""
+    are left out; a list repeats its element; an element with no children renders empty (``<KeySigningKeys/>``);
+    a ``Fragment`` is the element's content as it is."""
     out = [XML_DECLARATION, f'<{root} xmlns="{NAMESPACE}">']
     _children(content or {}, out)
     out.append(f"</{root}>")
     return "".join(out).encode()
+
+
+def render_element(name: str, value: Any) -> str:
+    """One element as ``render`` writes it inside a document."""
+    out: list[str] = []
+    _element(name, value, out)
+    return "".join(out)
 
 
 def _children(content: dict[str, Any], out: list[str]) -> None:
@@ -62,7 +81,9 @@ def _children(content: dict[str, Any], out: list[str]) -> None:
 def _element(name: str, value: Any, out: list[str]) -> None:
     if value is None:
         return
-    if isinstance(value, dict):
+    if isinstance(value, Fragment):
+        out.append(f"<{name}>{value}</{name}>" if value else f"<{name}/>")
+    elif isinstance(value, dict):
         mark = len(out)
         out.append(f"<{name}>")
         _children(value, out)
@@ -73,7 +94,4 @@ def _element(name: str, value: Any, out: list[str]) -> None:
     elif isinstance(value, bool):
         out.append(f"<{name}>{'true' if value else 'false'}</{name}>")
     else:
-        text = str(value)
-        if _NEEDS_ESCAPE.search(text):
-            text = escape(XML_ILLEGAL.sub("\ufffd", text), _QUOTE)
-        out.append(f"<{name}>{text}</{name}>")
+        out.append(f"<{name}>{xml_text(str(value))}</{name}>")

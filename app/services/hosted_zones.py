@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from app.db.batch_loader import BatchLoader
 from app.db.models import HostedZone
+from app.db.reads import Reader
 from app.dnssec.records import owner_name_wire
 from app.errors import (
     HostedZoneAlreadyExists,
@@ -24,7 +25,7 @@ from app.errors import (
 )
 from app.records.names import parse_name
 from app.records.record_set import RecordSet
-from app.services.rows import ZONE_TABLE, ZoneRow, load_zones, select_zones
+from app.services.rows import ZONE_TABLE, ZoneRow, select_zone_views
 from app.services.views import ChangeView, ZoneView
 from app.services.writer import OneZoneWrite, WriteContext, ZoneWriter, new_id
 
@@ -175,11 +176,16 @@ class HostedZones:
     operation acts for one account (``app.accounts``): another account's zone is NoSuchHostedZone."""
 
     def __init__(
-        self, sessionmaker: async_sessionmaker[AsyncSession], writer: ZoneWriter, max_zones: int = 500
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        writer: ZoneWriter,
+        max_zones: int = 500,
+        reader: Reader | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._writer = writer
         self._max_zones = max_zones
+        self._reader = reader or Reader(sessionmaker, None)
         self._loader: BatchLoader[str, ZoneView] = BatchLoader(self._fetch)
 
     async def create(self, account: str, write: CreateZone) -> tuple[ZoneView, ChangeView]:
@@ -202,9 +208,8 @@ class HostedZones:
         return zone
 
     async def _fetch(self, zone_ids: list[str]) -> dict[str, ZoneView]:
-        async with self._sessionmaker() as session:
-            zones = await load_zones(session, select_zones().where(ZONE_TABLE.c.id.in_(zone_ids)))
-        return {zone.id: ZoneView.of(zone) for zone in zones}
+        rows = await self._reader.rows(select_zone_views().where(ZONE_TABLE.c.id.in_(zone_ids)))
+        return {zone.id: zone for zone in (ZoneView(*row) for row in rows)}
 
     async def tags(self, account: str, zone_id: str) -> dict[str, str]:
         async with self._sessionmaker() as session:
@@ -221,7 +226,7 @@ class HostedZones:
     async def list(self, account: str, marker: str | None, max_items: int, private_only: bool) -> ZonePage:
         """The account's zones in id order from ``marker`` on (keyset pagination on the primary key)."""
         zone = ZONE_TABLE.c
-        query = select_zones().where(zone.account_id == account).order_by(zone.id).limit(max_items + 1)
+        query = select_zone_views().where(zone.account_id == account).order_by(zone.id).limit(max_items + 1)
         if marker is not None:
             query = query.where(zone.id >= marker)
         if private_only:
@@ -231,7 +236,9 @@ class HostedZones:
     async def list_by_name(self, account: str, dns_name: str | None, zone_id: str | None, max_items: int) -> ZonePage:
         """The account's zones in reversed-label name order, then id, from ``(dns_name, zone_id)`` on."""
         zone = ZONE_TABLE.c
-        query = select_zones().where(zone.account_id == account).order_by(zone.sort_name, zone.id).limit(max_items + 1)
+        query = (
+            select_zone_views().where(zone.account_id == account).order_by(zone.sort_name, zone.id).limit(max_items + 1)
+        )
         if dns_name is not None:
             start = sort_key(normalise_zone_name(dns_name))
             if zone_id is not None:
@@ -241,7 +248,6 @@ class HostedZones:
         return await self._page(query, max_items)
 
     async def _page(self, query: Any, max_items: int) -> ZonePage:
-        async with self._sessionmaker() as session:
-            zones = [ZoneView.of(zone) for zone in await load_zones(session, query)]
+        zones = [ZoneView(*row) for row in await self._reader.rows(query)]
         extra = zones[max_items] if len(zones) > max_items else None
         return ZonePage(zones[:max_items], extra)

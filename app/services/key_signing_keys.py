@@ -7,7 +7,8 @@ inside it, under the zone lock (see app.services.writer).
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -75,8 +76,26 @@ def no_such_key(zone_id: str, name: str) -> NoSuchKeySigningKey:
     return NoSuchKeySigningKey(f"No key-signing key named '{name}' exists in hosted zone '{zone_id}'.")
 
 
+T = TypeVar("T")
+
+
 @dataclass
-class CreateKey(OneZoneWrite):
+class KskWrite(OneZoneWrite, Generic[T]):
+    """A KSK operation's write; ``zone_signs`` tells, once applied, whether the zone signed at that moment
+    (only then do its DNSKEY signatures need a refresh: a zone that starts signing later is refreshed by
+    EnableHostedZoneDNSSEC, which reads every KSK committed before it)."""
+
+    zone_signs: bool = field(default=False, init=False, compare=False)
+
+    def note_signing(self, zone: ZoneRow) -> None:
+        self.zone_signs = zone.serve_signature == "SIGNING" and not zone.private_zone
+
+    async def apply(self, ctx: WriteContext) -> T:
+        raise NotImplementedError
+
+
+@dataclass
+class CreateKey(KskWrite[tuple[KskView, ChangeView]]):
     name: str
     kms_arn: str
     status: str
@@ -113,6 +132,7 @@ class CreateKey(OneZoneWrite):
             last_modified_at=ctx.now,
         )
         ctx.add_key(zone, key)
+        self.note_signing(zone)
         return KskView.of(key), ctx.record_change()
 
 
@@ -145,7 +165,7 @@ async def _refuse_last_usable_key(ctx: WriteContext, zone: ZoneRow, key: KeyRow)
 
 
 @dataclass
-class SetKeyStatus(OneZoneWrite):
+class SetKeyStatus(KskWrite[ChangeView]):
     """ActivateKeySigningKey (``status`` ACTIVE) or DeactivateKeySigningKey (INACTIVE)."""
 
     name: str
@@ -163,11 +183,12 @@ class SetKeyStatus(OneZoneWrite):
         key.status_message = None
         key.last_modified_at = ctx.now
         ctx.key_changed(key)
+        self.note_signing(zone)
         return ctx.record_change()
 
 
 @dataclass
-class DeleteKey(OneZoneWrite):
+class DeleteKey(KskWrite[ChangeView]):
     name: str
 
     async def apply(self, ctx: WriteContext) -> ChangeView:
@@ -177,12 +198,13 @@ class DeleteKey(OneZoneWrite):
                 f"Key Signing Key with name {key.name} cannot be deleted because current status is not INACTIVE."
             )
         ctx.delete_key(zone, key)
+        self.note_signing(zone)
         return ctx.record_change()
 
 
 class KeySigningKeys:
-    """The KSK operations; after each one, the zone's DNSKEY signatures are refreshed (Route 53 refreshes
-    its RRSIGs on every KSK operation) before the answer goes out."""
+    """The KSK operations; after each one on a signing zone, the zone's DNSKEY signatures are refreshed
+    (Route 53 refreshes its RRSIGs on every KSK operation) before the answer goes out."""
 
     def __init__(
         self,
@@ -205,33 +227,29 @@ class KeySigningKeys:
         check_name(name)
         check_initial_status(status)
         spki_der = await resolve_dnssec_key(kms_arn, self._kms, account)
-        write = CreateKey(zone_id, name, kms_arn, status, spki_der)
-        created = await self._writer.submit(write, account, fault_injectable=True)
-        await self._signing.refresh(zone_id)
-        return created
+        return await self._submit(CreateKey(zone_id, name, kms_arn, status, spki_der), account)
 
     async def activate(self, account: str, zone_id: str, name: str) -> ChangeView:
         """Re-checks the KMS key (InvalidKMSArn), then makes the key ACTIVE; activating an ACTIVE key
         succeeds and clears ACTION_NEEDED once the KMS key is usable again."""
         kms_arn = await self._kms_arn_of(account, zone_id, name)
         await resolve_dnssec_key(kms_arn, self._kms, account)
-        write = SetKeyStatus(zone_id, name, "ACTIVE", kms_arn)
-        change = await self._writer.submit(write, account, fault_injectable=True)
-        await self._signing.refresh(zone_id)
-        return change
+        return await self._submit(SetKeyStatus(zone_id, name, "ACTIVE", kms_arn), account)
 
     async def deactivate(self, account: str, zone_id: str, name: str) -> ChangeView:
         """KeySigningKeyInUse for the last usable ACTIVE key of a signing zone, then
         KeySigningKeyInParentDSRecord while the parent hosted zone has a DS for the key."""
-        write = SetKeyStatus(zone_id, name, "INACTIVE")
-        change = await self._writer.submit(write, account, fault_injectable=True)
-        await self._signing.refresh(zone_id)
-        return change
+        return await self._submit(SetKeyStatus(zone_id, name, "INACTIVE"), account)
 
     async def delete(self, account: str, zone_id: str, name: str) -> ChangeView:
-        change = await self._writer.submit(DeleteKey(zone_id, name), account, fault_injectable=True)
-        await self._signing.refresh(zone_id)
-        return change
+        return await self._submit(DeleteKey(zone_id, name), account)
+
+    async def _submit(self, write: KskWrite[T], account: str) -> T:
+        """Run the write for ``account``, then refresh the zone's signatures if it signs."""
+        result = await self._writer.submit(write, account, fault_injectable=True)
+        if write.zone_signs:
+            await self._signing.refresh(write.zone_id)
+        return result
 
     async def _kms_arn_of(self, account: str, zone_id: str, name: str) -> str:
         ksk, zone = KeySigningKey, HostedZone

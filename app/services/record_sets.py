@@ -13,12 +13,13 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.models import HealthCheck
+from app.db.reads import Reader
 from app.records.batch import RequestedChange, Zone, apply_changes, lookups
 from app.records.names import parse_name
 from app.records.record_set import RecordSet
 from app.services.health_checks import no_such_health_check
 from app.services.hosted_zones import HostedZones, ZoneMaintenance
-from app.services.rows import RECORD_SET_TABLE, ZoneRow, record_set_of_row
+from app.services.rows import RECORD_SET_TABLE, ZoneRow, name_of_sort_key, record_set_of_row
 from app.services.views import ChangeView
 from app.services.writer import WriteContext, ZoneWriter
 
@@ -53,7 +54,10 @@ class ChangeRecordSets(ZoneMaintenance):
 
 @dataclass(frozen=True)
 class RecordSetPage:
-    record_sets: list[RecordSet]
+    """A page as stored rows, ``(returned name, type, document)``, which the wire layer renders without
+    building a ``RecordSet`` per row, and the first record set of the next page."""
+
+    rows: list[tuple[str, str, str]]
     next_record_set: RecordSet | None
 
 
@@ -64,8 +68,10 @@ class RecordSets:
         writer: ZoneWriter,
         hosted_zones: HostedZones,
         max_record_sets: int = DEFAULT_MAX_RECORD_SETS,
+        reader: Reader | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._reader = reader or Reader(sessionmaker, None)
         self._writer = writer
         self._hosted_zones = hosted_zones
         self._max_record_sets = max_record_sets
@@ -116,8 +122,7 @@ class RecordSets:
                 query = query.where(
                     tuple_(table.sort_name, table.type, table.set_identifier) >= (sort_key, type_, identifier or "")
                 )
-        async with self._sessionmaker() as session:
-            rows = (await session.execute(query)).all()
-        records = [record_set_of_row(row.sort_name, row.type, row.document) for row in rows]
-        extra = records[max_items] if len(records) > max_items else None
-        return RecordSetPage(records[:max_items], extra)
+        rows = await self._reader.rows(query)
+        page = [(name_of_sort_key(row.sort_name), row.type, row.document) for row in rows[:max_items]]
+        extra = record_set_of_row(*rows[max_items]) if len(rows) > max_items else None
+        return RecordSetPage(page, extra)

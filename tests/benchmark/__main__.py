@@ -1,4 +1,8 @@
-"""Benchmark our Route 53 DNSSEC server (and moto) with a raw asyncio HTTP/1.1 load generator."""
+"""Benchmark our Route 53 DNSSEC server (and moto) with a raw asyncio HTTP/1.1 load generator.
+
+By default: the speed goals (``tests.benchmark.goals``), ``--runs`` times, ours and moto side by side, each
+server pinned to one core and the load generator to another; ``--full`` adds the table at c=1, 16, 64.
+"""
 
 import argparse
 import asyncio
@@ -11,11 +15,11 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable, Coroutine, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.benchmark import aws, report
+from tests.benchmark import aws, goals, report
 from tests.benchmark.scenarios import KSK_RATE_CAP, Bench, Measurement, Options, bench_moto, bench_ours
 from tests.benchmark.servers import Server, echo_server, moto_server, our_server, postgres_database
 
@@ -44,10 +48,55 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-moto", action="store_true", help="do not compare with moto_server")
     parser.add_argument("--quick", action="store_true", help="small counts for a smoke run")
     parser.add_argument("--calibrate", action="store_true", help="measure the load generator on a trivial server")
+    parser.add_argument("--runs", type=int, help="rounds of the goal measurements (5; 2 with --quick)")
+    parser.add_argument("--full", action="store_true", help="also measure every operation at c=1, 16, 64")
+    parser.add_argument(
+        "--cores",
+        default="auto",
+        help="SERVER,LOADGEN cores to pin to ('auto': 0,1 on a machine with two or more cores; 'none')",
+    )
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--sigv4", action="store_true", help="our server with R53_AUTH=sigv4, every request signed")
     parser.add_argument("--dns", action="store_true", help="benchmark DNS against PowerDNS instead (--dns --help)")
     return parser.parse_args(argv)
+
+
+def cores(text: str) -> tuple[int | None, int | None]:
+    """The server's and the load generator's core."""
+    if text == "none" or (text == "auto" and (os.cpu_count() or 1) < 2):
+        return None, None
+    if text == "auto":
+        return 0, 1
+    server, _, loadgen = text.partition(",")
+    return int(server), int(loadgen)
+
+
+def run_goals(args: argparse.Namespace, options: Options, workdir: Path, meta: dict[str, Any]) -> bool:
+    """Both servers at once, pinned; the goal runs; True when every goal held in every run."""
+    server_core, loadgen_core = cores(args.cores)
+    runs = args.runs or (2 if args.quick else 5)
+    with ExitStack() as stack:
+        url = stack.enter_context(database_url(args, workdir, "goals"))
+        ours = stack.enter_context(our_server(workdir, url, args.workers, core=server_core))
+        moto = None if args.skip_moto else stack.enter_context(moto_server(workdir, aws.ROUTE53_HEADERS, server_core))
+        goals.pin_to(loadgen_core)
+        print(f"== goals: ours on port {ours.port}" + (f", moto on port {moto.port}" if moto else ""), flush=True)
+        ours_side = goals.Side(Bench("ours", ours.port, options), ours.process.pid)
+        moto_side = goals.Side(Bench("moto", moto.port, options), moto.process.pid) if moto else None
+        where = (
+            f"server core {server_core}, load generator core {loadgen_core}" if server_core is not None else "unpinned"
+        )
+        summary = (
+            f"{args.database}, {args.workers} worker(s), {options.duration:g}s each, {where}, "
+            f"load average at start {meta['load_average_at_start'][0]}"
+        )
+        try:
+            results, held = asyncio.run(goals.run_goals(ours_side, moto_side, runs, summary))
+        finally:
+            goals.pin_to_all()
+        meta["goal_runs"] = [{key: dataclasses.asdict(row) for key, row in run.items()} for run in results]
+        meta["goals_held"] = held
+        return held
 
 
 def resolve(args: argparse.Namespace) -> Options:
@@ -64,10 +113,10 @@ def resolve(args: argparse.Namespace) -> Options:
 
 
 @contextmanager
-def database_url(args: argparse.Namespace, workdir: Path) -> Iterator[str]:
+def database_url(args: argparse.Namespace, workdir: Path, name: str = "bench") -> Iterator[str]:
     """The SQLAlchemy URL our server gets: a file in ``workdir``, or a throwaway PostgreSQL database."""
     if args.database == "sqlite":
-        yield f"sqlite+aiosqlite:///{workdir}/bench.db"
+        yield f"sqlite+aiosqlite:///{workdir}/{name}.db"
     else:
         with postgres_database(args.postgres_url) as url:
             yield url
@@ -147,7 +196,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             if args.calibrate:
                 phase(echo_server(workdir), calibrate, options, rows, problems)
-            else:
+            elif not run_goals(args, options, workdir, meta):
+                problems.append("a goal was missed in at least one run (see the summary)")
+            if args.full and not args.calibrate:
                 with database_url(args, workdir) as url:
                     meta["database_url"] = url
                     phase(
@@ -166,16 +217,17 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as error:  # report what was measured before the failure
             traceback.print_exc()
             problems.append(f"aborted: {type(error).__name__}: {error}")
-    print()
-    print(
-        f"cores: {meta['cores']}, python {meta['python']}, database {args.database}, workers {args.workers}, "
-        f"{options.duration:g}s per measurement"
-    )
-    print()
-    print(report.table(rows))
-    if ratios := report.ratios(rows):
+    if rows:
         print()
-        print(report.ratio_lines(ratios))
+        print(
+            f"cores: {meta['cores']}, python {meta['python']}, database {args.database}, workers {args.workers}, "
+            f"{options.duration:g}s per measurement"
+        )
+        if ratios := report.ratios(rows):
+            print()
+            print(report.ratio_lines(ratios))
+        print()
+        print(report.table(rows))
     if args.json:
         report.write_json(args.json, meta, rows, problems)
     if problems:

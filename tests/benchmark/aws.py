@@ -70,6 +70,21 @@ def create_ksk(host: str, zone_id: str, key_arn: str, reference: str) -> bytes:
     return route53(host, "POST", "/2013-04-01/keysigningkey", body)
 
 
+def change_record_sets(host: str, zone_id: str, changes: list[tuple[str, str, str]]) -> bytes:
+    """ChangeResourceRecordSets with ``(action, name, IPv4 address)`` A-record changes, TTL 300."""
+    items = "".join(
+        f"<Change><Action>{action}</Action><ResourceRecordSet><Name>{name}</Name><Type>A</Type><TTL>300</TTL>"
+        f"<ResourceRecords><ResourceRecord><Value>{value}</Value></ResourceRecord></ResourceRecords>"
+        "</ResourceRecordSet></Change>"
+        for action, name, value in changes
+    )
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8"?><ChangeResourceRecordSetsRequest xmlns="{NS}">'
+        f"<ChangeBatch><Changes>{items}</Changes></ChangeBatch></ChangeResourceRecordSetsRequest>"
+    )
+    return route53(host, "POST", f"{ZONES}/{zone_id}/rrset/", body)
+
+
 def create_kms_key(host: str) -> bytes:
     """KMS CreateKey for an ECC_NIST_P256 signing key usable by Route 53 DNSSEC."""
     body = json.dumps({"KeySpec": "ECC_NIST_P256", "KeyUsage": "SIGN_VERIFY", "Policy": DNSSEC_POLICY})

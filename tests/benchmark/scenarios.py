@@ -48,6 +48,7 @@ class Measurement:
     errors: int
     statuses: dict[str, int]
     note: str = ""
+    cpu_us: float | None = None  # the server process's CPU time per request (user + system, every thread)
 
 
 @dataclass

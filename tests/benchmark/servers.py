@@ -127,15 +127,19 @@ def our_server(
         "--workers",
         str(workers),
     ]
-    settings = {"R53_DATABASE_URL": database_url, "R53_DNS_PORT": "0", **(env or {})}
+    # the benchmark's store holds tens of thousands of zones: past Route 53's quota of 500 per account
+    settings = {"R53_DATABASE_URL": database_url, "R53_DNS_PORT": "0", "R53_MAX_HOSTED_ZONES": "1000000", **(env or {})}
     if database_url.startswith("postgresql"):  # PostgreSQL stores need a configured master key (app.secrets)
         settings.setdefault("R53_MASTER_KEY", base64.b64encode(os.urandom(32)).decode())
     return run_server("ours", argv, workdir, ready_path="/readyz", env=settings)
 
 
-def moto_server(workdir: Path, route53_headers: dict[str, str]) -> AbstractContextManager[Server]:
-    """``moto_server`` on a free port (ready once ListHostedZones answers)."""
-    argv = [str(Path(sys.executable).with_name("moto_server")), "-H", HOST, "-p", "{port}"]
+def moto_server(
+    workdir: Path, route53_headers: dict[str, str], core: int | None = None
+) -> AbstractContextManager[Server]:
+    """``moto_server`` on a free port (ready once ListHostedZones answers), pinned to ``core`` when given."""
+    pinned = ["taskset", "-c", str(core)] if core is not None else []
+    argv = [*pinned, str(Path(sys.executable).with_name("moto_server")), "-H", HOST, "-p", "{port}"]
     return run_server("moto", argv, workdir, ready_path="/2013-04-01/hostedzone", ready_headers=route53_headers)
 
 
