@@ -11,30 +11,23 @@ from typing import Any
 import pytest
 
 from tests.concurrency.test_races import outcome
-from tests.conftest import LiveServer, fresh_database_url
+from tests.concurrency.topologies import topology_servers
+from tests.conftest import LiveServer
 
 LIMIT = 5
 ACCOUNTS = ("111111111111", "222222222222", "test")  # "test": R53_ACCOUNT_ID's account
-TOPOLOGIES = {"three-workers": (3, 1), "two-replicas": (1, 2)}
 HTTP_CONFIG = {"Type": "HTTP", "IPAddress": "8.8.8.8", "Port": 80, "ResourcePath": "/"}
 
 
-@pytest.fixture(scope="module", params=list(TOPOLOGIES))
+@pytest.fixture(scope="module", params=["three-workers", "two-replicas"])
 def servers(
     request: pytest.FixtureRequest, template_database: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[list[LiveServer]]:
-    workers, replicas = TOPOLOGIES[request.param]
     folder = tmp_path_factory.mktemp(request.param)
-    urls = fresh_database_url(template_database, folder)
-    url = next(urls)
-    limits = {"max_hosted_zones": str(LIMIT), "max_health_checks": str(LIMIT)}
-    started = [LiveServer(url, folder, workers=workers, **limits).start() for _ in range(replicas)]
-    try:
+    with topology_servers(
+        request.param, template_database, folder, max_hosted_zones=str(LIMIT), max_health_checks=str(LIMIT)
+    ) as started:
         yield started
-    finally:
-        for server in started:
-            server.stop()
-        next(urls, None)
 
 
 def race(servers: list[LiveServer], calls: list[tuple[str, Any]]) -> list[tuple[str, tuple[str, Any]]]:

@@ -11,27 +11,18 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import LiveServer, fresh_database_url
+from tests.concurrency.topologies import TOPOLOGIES, topology_servers
+from tests.conftest import LiveServer
 from tests.kms_keys import DNSSEC_POLICY
-
-TOPOLOGIES = {"one-worker": (1, 1), "three-workers": (3, 1), "two-replicas": (1, 2)}
 
 
 @pytest.fixture(scope="module", params=list(TOPOLOGIES))
 def servers(
     request: pytest.FixtureRequest, template_database: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[list[LiveServer]]:
-    workers, replicas = TOPOLOGIES[request.param]
     folder = tmp_path_factory.mktemp(request.param)
-    urls = fresh_database_url(template_database, folder)
-    url = next(urls)
-    started = [LiveServer(url, folder, workers=workers).start() for _ in range(replicas)]
-    try:
+    with topology_servers(request.param, template_database, folder) as started:
         yield started
-    finally:
-        for server in started:
-            server.stop()
-        next(urls, None)
 
 
 def outcome(call: Any) -> tuple[str, Any]:

@@ -17,9 +17,9 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.conftest import LiveServer, fresh_database_url
+from tests.concurrency.topologies import TOPOLOGIES, topology_servers
+from tests.conftest import LiveServer
 
-TOPOLOGIES = {"one-worker": (1, 1), "three-workers": (3, 1), "two-replicas": (1, 2)}
 RESET, KEPT = "111111111111", "222222222222"
 THREADS_PER_ACCOUNT = 3
 
@@ -28,17 +28,9 @@ THREADS_PER_ACCOUNT = 3
 def servers(
     request: pytest.FixtureRequest, template_database: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[list[LiveServer]]:
-    workers, replicas = TOPOLOGIES[request.param]
     folder = tmp_path_factory.mktemp(request.param)
-    urls = fresh_database_url(template_database, folder)
-    url = next(urls)
-    started = [LiveServer(url, folder, workers=workers, max_hosted_zones="100000").start() for _ in range(replicas)]
-    try:
+    with topology_servers(request.param, template_database, folder, max_hosted_zones="100000") as started:
         yield started
-    finally:
-        for server in started:
-            server.stop()
-        next(urls, None)
 
 
 def client(server: LiveServer, service: str, account: str) -> Any:
