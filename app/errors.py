@@ -24,7 +24,8 @@ The class name is the wire code unless the class sets ``code``; the status comes
     ├── NotFoundException, DisabledException, KMSInvalidStateException, ValidationException,
     │   InvalidArnException, InvalidKeyUsageException, MalformedPolicyDocumentException,
     │   UnsupportedOperationException, AlreadyExistsException, KMSInvalidSignatureException,
-    │   UnknownOperationException, SerializationException, LimitExceededException       (400)
+    │   UnknownOperationException, SerializationException, LimitExceededException,
+    │   KmsThrottling ("ThrottlingException")                                           (400)
     ├── KmsOperationNotImplemented (wire code NotImplemented)                           (501)
     ├── KMSInternalException                                                            (500)
     └── KmsServiceUnavailable ("ServiceUnavailable")                                    (503)
@@ -289,6 +290,13 @@ class KmsOperationNotImplemented(KmsError):
 
 class LimitExceededException(KmsError):
     """A quota is exceeded, e.g. a key policy larger than 32 KB (KMS API Reference, PutKeyPolicy)."""
+
+
+class KmsThrottling(KmsError):
+    """A write that could not get the store's lock in time under concurrent load: KMS's ThrottlingException
+    (KMS API Reference, "Common Errors"), a 400 that SDKs retry as throttling."""
+
+    code = "ThrottlingException"
 
 
 class KMSInternalException(KmsError):

@@ -18,7 +18,7 @@ from app.api.xml_route import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, request_
 from app.config import Settings
 from app.db.fence import StoreWasReset
 from app.db.session import LockTimeout, is_database_unavailable
-from app.errors import KmsError, KMSInternalException, KmsServiceUnavailable, SerializationException
+from app.errors import KmsError, KMSInternalException, KmsServiceUnavailable, KmsThrottling, SerializationException
 from app.kms.service import LocalKms
 from app.protocol.kms import CONTENT_TYPE, parse_request, render_error, render_result, target_operation
 
@@ -52,8 +52,9 @@ async def kms_operation(request: Request) -> Response:
         status, body = error.status, render_error(error)
     except LockTimeout:
         logger.warning("KMS request %s timed out waiting for a database lock", rid)
-        label_error(request, KMSInternalException.code)
-        status, body = 500, render_error(KMSInternalException("The request timed out. Retry the request."))
+        throttled = KmsThrottling("The request could not get the store's lock in time. Retry the request.")
+        label_error(request, throttled.code)
+        status, body = throttled.status, render_error(throttled)
     except StoreWasReset as reset:
         label_error(request, KmsServiceUnavailable.code)
         status, body = 503, render_error(KmsServiceUnavailable(str(reset)))

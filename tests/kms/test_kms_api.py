@@ -6,9 +6,11 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import botocore.loaders
 import httpx
 import pytest
 from botocore.exceptions import ClientError
+from botocore.retries.standard import RetryContext, ThrottledRetryableChecker
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 from fastapi import FastAPI
@@ -544,16 +546,9 @@ def test_deeply_nested_json_is_a_serialization_exception(kms_endpoint: str) -> N
     assert response.json()["__type"] == "SerializationException"
 
 
-@pytest.mark.parametrize(
-    ("fault", "message"),
-    [
-        (RuntimeError("boom"), "An internal error occurred."),
-        (LockTimeout("busy"), "The request timed out. Retry the request."),
-    ],
-)
-async def test_unexpected_faults_are_500_kms_internal_exception(
-    kms_settings: Settings, caplog: pytest.LogCaptureFixture, fault: Exception, message: str
-) -> None:
+async def answer_when_failing(kms_settings: Settings, fault: Exception) -> httpx.Response:
+    """The response of ListKeys on a KMS whose operation raises ``fault``."""
+
     async def failing(params: dict[str, Any], region: str, account: str) -> dict[str, Any]:
         raise fault
 
@@ -569,11 +564,34 @@ async def test_unexpected_faults_are_500_kms_internal_exception(
     app.state.local_kms = BrokenKms()
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://kms") as client:
-        response = await client.post("/", content=b"{}", headers={"X-Amz-Target": "TrentService.ListKeys"})
+        return await client.post("/", content=b"{}", headers={"X-Amz-Target": "TrentService.ListKeys"})
 
-    assert (response.status_code, response.json()) == (500, {"__type": "KMSInternalException", "message": message})
+
+async def test_unexpected_faults_are_500_kms_internal_exception(
+    kms_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = await answer_when_failing(kms_settings, RuntimeError("boom"))
+
+    assert (response.status_code, response.json()) == (
+        500,
+        {"__type": "KMSInternalException", "message": "An internal error occurred."},
+    )
     assert response.headers["x-amzn-RequestId"]
     assert any(record.name == "app.api.kms" for record in caplog.records)
+
+
+async def test_a_lock_timeout_is_a_400_throttling_exception_that_sdks_retry(
+    kms_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    response = await answer_when_failing(kms_settings, LockTimeout("busy"))
+
+    message = "The request could not get the store's lock in time. Retry the request."
+    assert (response.status_code, response.json()) == (400, {"__type": "ThrottlingException", "message": message})
+    assert any(record.name == "app.api.kms" for record in caplog.records)
+    legacy = botocore.loaders.Loader().load_data("_retry")["definitions"]["throttling_exception"]  # boto3's default
+    assert legacy["applies_when"]["response"] == {"service_error_code": "ThrottlingException", "http_status_code": 400}
+    standard = RetryContext(attempt_number=1, parsed_response={"Error": {"Code": response.json()["__type"]}})
+    assert ThrottledRetryableChecker().is_retryable(standard)  # standard mode, the AWS CLI's default
 
 
 # -- the local backend sees what the API created ------------------------------------------------------------
