@@ -8,6 +8,7 @@ the model's member order.
 """
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from botocore.model import StructureShape
@@ -126,6 +127,11 @@ def record_set(record: RecordSet) -> dict[str, Any]:
 
 
 _SIMPLE_MEMBERS = frozenset({"TTL", "ResourceRecords"})
+# List pages keep the elements of recently listed small record sets: a page that is listed again (Terraform
+# refreshes, external-dns and octoDNS syncs) renders by lookup. At most this many, each of a document of at
+# most this many characters, so the cache stays under about 40 MB.
+RENDERED_RECORD_SETS_KEPT = 16384
+RENDERED_DOCUMENT_CHARS = 1024
 
 
 def stored_record_set_xml(name: str, type_: str, document: str) -> str:
@@ -149,6 +155,16 @@ def stored_record_set_xml(name: str, type_: str, document: str) -> str:
     return render_element("ResourceRecordSet", record_set(record))
 
 
+_recently_rendered = lru_cache(maxsize=RENDERED_RECORD_SETS_KEPT)(stored_record_set_xml)
+
+
 def stored_record_sets_xml(rows: list[tuple[str, str, str]]) -> Fragment:
     """``<ResourceRecordSet>`` elements of ``(name, type, document)`` rows, for a list page."""
-    return Fragment("".join(stored_record_set_xml(name, type_, document) for name, type_, document in rows))
+    return Fragment("".join(_page_element(name, type_, document) for name, type_, document in rows))
+
+
+def _page_element(name: str, type_: str, document: str) -> str:
+    """A small record set's element is kept, keyed by its stored row (an edited record set renders afresh)."""
+    if len(document) > RENDERED_DOCUMENT_CHARS:
+        return stored_record_set_xml(name, type_, document)
+    return _recently_rendered(name, type_, document)

@@ -7,6 +7,7 @@ and kind of change; reads turn them into views. Core rows cost a fraction of wha
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, or_, select
@@ -135,6 +136,7 @@ async def read_zones_with_keys(session: AsyncSession, zone_ids: Iterable[str]) -
     return list(zones.values())
 
 
+@lru_cache(maxsize=16384)
 def name_of_sort_key(sort_key: str) -> str:
     """The record name (Route 53's returned form) whose reversed-label sort key this is."""
     return ".".join(reversed(sort_key[:-1].split("."))) + "."
