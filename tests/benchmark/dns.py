@@ -35,6 +35,7 @@ import boto3
 import dns.message
 import dns.query
 
+from tests.benchmark.goals import cpu_seconds
 from tests.benchmark.servers import HOST, Server, our_server
 from tests.kms_keys import DNSSEC_POLICY
 
@@ -186,6 +187,8 @@ def dnsperf(port: int, queries: Path, core: int, args: argparse.Namespace, once:
     sent, lost = number("Queries sent"), number("Queries lost")
     return {
         "qps": number("Queries per second"),
+        "completed": number("Queries completed"),
+        "run_seconds": number("Run time \\(s\\)"),
         "lost": lost / sent if sent else 0.0,
         "latency_ms": number("Average Latency \\(s\\)") * 1000,
     }
@@ -281,12 +284,14 @@ def main(argv: list[str]) -> int:
         zone_text = fill_our_zone(ours)
         wait_for_dns(dns_port)
         wait_for_signatures(dns_port)
-        servers = {"ours": dns_port}
+        servers = {"ours": (dns_port, ours.process.pid)}
         results["signed"] = {"ours": signed(dns_port)}
         if not args.skip_pdns:
             pdns_port = free_port()
-            stack.enter_context(pdns_server(workdir, zone_text, pdns_port, args.server_core, args.pdns_nsec3_narrow))
-            servers["pdns"] = pdns_port
+            pdns = stack.enter_context(
+                pdns_server(workdir, zone_text, pdns_port, args.server_core, args.pdns_nsec3_narrow)
+            )
+            servers["pdns"] = (pdns_port, pdns.pid)
             results["signed"]["pdns"] = signed(pdns_port)
         mode = "NSEC3 narrow" if args.pdns_nsec3_narrow else "NSEC"
         print(f"signed answers: {results['signed']} (PowerDNS denies with {mode})", flush=True)
@@ -302,15 +307,26 @@ def main(argv: list[str]) -> int:
 
 
 def _round(
-    number: int, servers: dict[str, int], hot: Path, denials: Path, args: argparse.Namespace
+    number: int, servers: dict[str, tuple[int, int]], hot: Path, denials: Path, args: argparse.Namespace
 ) -> dict[str, dict[str, dict[str, float]]]:
-    """One round: each load on each server in turn, so that both see the machine as it is at that moment."""
+    """One round: each load on each server in turn, so that both see the machine as it is at that moment. Beside
+    each run, the server's CPU time (``/proc``) per answer, and its share of its core over dnsperf's run time:
+    well below 1 the server was not what limited the rate."""
     loads: dict[str, dict[str, dict[str, float]]] = {}
     for load, queries, once in (("hot set", hot, False), (f"{args.denial_names} denials", denials, True)):
         loads[load] = {}
-        for name, port in servers.items():
-            loads[load][name] = dnsperf(port, queries, args.client_core, args, once)
-        line = ", ".join(f"{name} {run['qps']:,.0f} q/s (lost {run['lost']:.2%})" for name, run in loads[load].items())
+        for name, (port, pid) in servers.items():
+            cpu = cpu_seconds(pid)
+            run = dnsperf(port, queries, args.client_core, args, once)
+            used = cpu_seconds(pid) - cpu
+            run["server_core_share"] = used / run["run_seconds"]
+            run["server_cpu_us_per_answer"] = used / run["completed"] * 1e6 if run["completed"] else 0.0
+            loads[load][name] = run
+        line = ", ".join(
+            f"{name} {run['qps']:,.0f} q/s (lost {run['lost']:.2%}; server {run['server_core_share']:.2f} of a core, "
+            f"{run['server_cpu_us_per_answer']:.1f} µs CPU per answer)"
+            for name, run in loads[load].items()
+        )
         print(f"round {number + 1}, {load}: {line}", flush=True)
     return loads
 
@@ -319,17 +335,28 @@ def _report(results: dict[str, Any], args: argparse.Namespace) -> None:
     """The ratio ours / PowerDNS first (min, median, max over the rounds), then the queries/s, then the parts."""
     rounds: list[dict[str, dict[str, dict[str, float]]]] = results["rounds"]
     print()
-    print("| load | ours / PowerDNS min / median / max | ours q/s median | PowerDNS q/s median |")
-    print("|---|--:|--:|--:|")
+    print(
+        "| load | ours / PowerDNS min / median / max | ours q/s median | PowerDNS q/s median "
+        "| CPU µs per answer, ours / PowerDNS (median) | lowest share of a core, ours / PowerDNS |"
+    )
+    print("|---|--:|--:|--:|--:|--:|")
     for load in rounds[0]:
-        ours = [each[load]["ours"]["qps"] for each in rounds]
-        theirs = [each[load]["pdns"]["qps"] for each in rounds if "pdns" in each[load]]
+        runs = {name: [each[load][name] for each in rounds if name in each[load]] for name in ("ours", "pdns")}
+        ours, theirs = ([run["qps"] for run in runs[name]] for name in ("ours", "pdns"))
+        cost = " / ".join(
+            f"{statistics.median(run['server_cpu_us_per_answer'] for run in runs[name]):.1f}" if runs[name] else "-"
+            for name in ("ours", "pdns")
+        )
+        share = " / ".join(
+            f"{min(run['server_core_share'] for run in runs[name]):.2f}" if runs[name] else "-"
+            for name in ("ours", "pdns")
+        )
+        spread, median_theirs = "-", "-"
         if theirs:
             ratios = sorted(mine / other for mine, other in zip(ours, theirs, strict=True))
             spread = f"{ratios[0]:.2f} / {statistics.median(ratios):.2f} / {ratios[-1]:.2f}"
-            print(f"| {load} | {spread} | {statistics.median(ours):,.0f} | {statistics.median(theirs):,.0f} |")
-        else:
-            print(f"| {load} | - | {statistics.median(ours):,.0f} | - |")
+            median_theirs = f"{statistics.median(theirs):,.0f}"
+        print(f"| {load} | {spread} | {statistics.median(ours):,.0f} | {median_theirs} | {cost} | {share} |")
     print()
     print("| part of one answer (in process) | µs |")
     print("|---|--:|")
