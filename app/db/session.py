@@ -127,7 +127,9 @@ async def _sqlite_write_turn(
     anyway; queued here (a FIFO lock) instead of in SQLite's busy handler, which retries after growing sleeps
     and lets a late writer overtake an early one, no writer of a busy process waits past the lock timeout
     while later ones go through (https://www.sqlite.org/c3ref/busy_timeout.html). Another process's writers
-    still meet this one's at SQLite's lock. PostgreSQL: nothing to do (row locks)."""
+    still meet this one's at SQLite's lock, where the busy timeout (also the lock timeout) starts once the turn
+    is had: with several processes a write may wait up to twice the lock timeout in all. PostgreSQL: nothing
+    to do (row locks)."""
     bind = sessionmaker.kw.get("bind")
     if not isinstance(bind, AsyncEngine) or bind.dialect.name != "sqlite":
         yield
@@ -138,7 +140,8 @@ async def _sqlite_write_turn(
         known = _write_turns[bind.sync_engine] = (loop, asyncio.Lock())
     turn = known[1]
     try:
-        await asyncio.wait_for(turn.acquire(), lock_timeout_ms / 1000)
+        async with asyncio.timeout(lock_timeout_ms / 1000):
+            await turn.acquire()
     except TimeoutError:
         raise LockTimeout("waited past the lock timeout for this process's earlier writers") from None
     try:

@@ -128,10 +128,11 @@ def record_set(record: RecordSet) -> dict[str, Any]:
 
 _SIMPLE_MEMBERS = frozenset({"TTL", "ResourceRecords"})
 # List pages keep the elements of recently listed small record sets: a page that is listed again (Terraform
-# refreshes, external-dns and octoDNS syncs) renders by lookup. At most this many, each of a document of at
-# most this many characters, so the cache stays under about 40 MB.
-RENDERED_RECORD_SETS_KEPT = 16384
-RENDERED_DOCUMENT_CHARS = 1024
+# refreshes, external-dns and octoDNS syncs) renders by lookup. At most this many per worker, each of a name
+# and document of at most this many characters together (an element escapes to at most about 5 times that),
+# so a worker's cache stays under about 50 MB, and a few MB for common records.
+RENDERED_RECORD_SETS_KEPT = 8192
+RENDERED_ROW_CHARS = 1024
 
 
 def stored_record_set_xml(name: str, type_: str, document: str) -> str:
@@ -165,6 +166,6 @@ def stored_record_sets_xml(rows: list[tuple[str, str, str]]) -> Fragment:
 
 def _page_element(name: str, type_: str, document: str) -> str:
     """A small record set's element is kept, keyed by its stored row (an edited record set renders afresh)."""
-    if len(document) > RENDERED_DOCUMENT_CHARS:
+    if len(name) + len(document) > RENDERED_ROW_CHARS:
         return stored_record_set_xml(name, type_, document)
     return _recently_rendered(name, type_, document)

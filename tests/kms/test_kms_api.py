@@ -588,8 +588,10 @@ async def test_a_lock_timeout_is_a_400_throttling_exception_that_sdks_retry(
     message = "The request could not get the store's lock in time. Retry the request."
     assert (response.status_code, response.json()) == (400, {"__type": "ThrottlingException", "message": message})
     assert any(record.name == "app.api.kms" for record in caplog.records)
-    legacy = botocore.loaders.Loader().load_data("_retry")["definitions"]["throttling_exception"]  # boto3's default
-    assert legacy["applies_when"]["response"] == {"service_error_code": "ThrottlingException", "http_status_code": 400}
+    legacy = botocore.loaders.Loader().load_data("_retry")  # boto3's default retry mode
+    assert legacy["retry"]["__default__"]["policies"]["throttling_exception"] == {"$ref": "throttling_exception"}
+    rule = legacy["definitions"]["throttling_exception"]["applies_when"]["response"]
+    assert rule == {"service_error_code": "ThrottlingException", "http_status_code": 400}
     standard = RetryContext(attempt_number=1, parsed_response={"Error": {"Code": response.json()["__type"]}})
     assert ThrottledRetryableChecker().is_retryable(standard)  # standard mode, the AWS CLI's default
 

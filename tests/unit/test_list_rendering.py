@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.protocol.record_sets import RENDERED_DOCUMENT_CHARS, record_set, stored_record_set_xml, stored_record_sets_xml
+from app.protocol.record_sets import RENDERED_ROW_CHARS, record_set, stored_record_set_xml, stored_record_sets_xml
 from app.protocol.route53 import hosted_zone, hosted_zones_xml
 from app.protocol.xml import render, render_element
 from app.records.names import parse_name
@@ -34,7 +34,7 @@ def test_a_stored_record_set_renders_as_its_record_set_does(record: RecordSet) -
 
 def test_a_page_rendered_again_or_after_an_edit_gives_what_each_row_renders_to() -> None:
     long_txt = RecordSet(NAME, "TXT", ttl=300, values=('"' + "x" * 250 + '"',) * 8)
-    assert len(long_txt.to_document()) > RENDERED_DOCUMENT_CHARS  # rendered afresh every time, never kept
+    assert len(long_txt.to_document()) > RENDERED_ROW_CHARS  # rendered afresh every time, never kept
     edited = RecordSet(NAME, "A", ttl=300, values=("192.0.2.9",))  # the same set as RECORD_SETS[0], edited
     pages = [[*RECORD_SETS, long_txt], [*RECORD_SETS, long_txt], [edited, *RECORD_SETS[1:]]]
     for page in pages:
