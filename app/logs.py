@@ -12,6 +12,7 @@ uvicorn applies ``logging_config`` in its own process and again in every worker 
 import json
 import logging
 import time
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,13 @@ def logging_config(level: str, log_format: str) -> dict[str, Any]:
 
 def utc_time(record: logging.LogRecord) -> str:
     """The record's time as ISO 8601 UTC with milliseconds."""
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z"
+    return f"{utc_second(int(record.created))}.{int(record.msecs):03d}Z"
+
+
+@lru_cache(maxsize=2)
+def utc_second(epoch_second: int) -> str:
+    """``2026-11-30T10:00:00`` for an epoch second: formatted once per second of log lines, not per line."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch_second))
 
 
 def structured_fields(record: logging.LogRecord) -> dict[str, Any] | None:

@@ -76,4 +76,5 @@ def base_url(request: Request) -> str:
         address, port = request.scope.get("server") or ("localhost", None)
         address = f"[{address}]" if ":" in address else address
         host = address if port is None else f"{address}:{port}"
-    return f"{request.url.scheme}://{host}"
+    scheme: str = request.scope.get("scheme", "http")  # what ``request.url.scheme`` reads, without building the URL
+    return f"{scheme}://{host}"
