@@ -4,7 +4,7 @@ services into ``app.state`` in the lifespan, and mounts the Route 53 and KMS rou
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 from starlette.exceptions import HTTPException
 
@@ -17,6 +17,7 @@ from app.api import hosted_zones as hosted_zone_routes
 from app.api import kms as kms_routes
 from app.api import metrics as metrics_routes
 from app.api import record_sets as record_set_routes
+from app.api.dispatch import DirectDispatchMiddleware
 from app.api.telemetry import RequestTelemetryMiddleware
 from app.api.unimplemented import unrouted_response
 from app.api.xml_route import RequestIdMiddleware
@@ -45,6 +46,35 @@ from app.services.zone_signing import ZoneSigningService
 from app.services.zone_snapshots import ZoneSnapshots
 
 READINESS_TIMEOUT_SECONDS = 2.0
+
+
+API_ROUTERS = (
+    admin_routes.router,
+    hosted_zone_routes.router,
+    record_set_routes.router,
+    dnssec_routes.router,
+    health_check_routes.router,
+    kms_routes.router,
+    metrics_routes.router,
+)
+
+
+def probe_router() -> APIRouter:
+    """``/healthz`` and ``/readyz`` for orchestrators."""
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/healthz")
+    async def healthz() -> Response:
+        """Liveness: the process serves requests."""
+        return PlainTextResponse("ok")
+
+    @router.get("/readyz")
+    async def readyz(request: Request) -> Response:
+        """Readiness: the database answers and its schema is at the newest migration (503 within 2 s otherwise)."""
+        ready = await request.app.state.readiness.ready()
+        return PlainTextResponse("ready" if ready else "not ready", status_code=200 if ready else 503)
+
+    return router
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -102,31 +132,18 @@ def create_app(settings: Settings) -> FastAPI:
         # up the global providers (and the environment) on every request: about 5 % of a GetHostedZone.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
-    app.add_middleware(AccountMiddleware)  # innermost: an outer SigV4 check may set the verified account
+    routers = (*API_ROUTERS, probe_router())
+    # innermost: Route 53 operations called without the router's scan (app.api.dispatch), once the account is set
+    app.add_middleware(DirectDispatchMiddleware, routes=[route for router in routers for route in router.routes])
+    app.add_middleware(AccountMiddleware)  # an outer SigV4 check may set the verified account
     if settings.auth == "sigv4":
         credentials = load_credentials(settings.credentials_file)
         app.add_middleware(SignatureMiddleware, credentials=credentials, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(RequestTelemetryMiddleware)
     app.add_middleware(ArrivalMiddleware)  # outermost: the reset fence's arrival time (app.db.fence)
-    app.include_router(admin_routes.router)
-    app.include_router(hosted_zone_routes.router)
-    app.include_router(record_set_routes.router)
-    app.include_router(dnssec_routes.router)
-    app.include_router(health_check_routes.router)
-    app.include_router(kms_routes.router)
-    app.include_router(metrics_routes.router)
-
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> Response:
-        """Liveness: the process serves requests."""
-        return PlainTextResponse("ok")
-
-    @app.get("/readyz", include_in_schema=False)
-    async def readyz(request: Request) -> Response:
-        """Readiness: the database answers and its schema is at the newest migration (503 within 2 s otherwise)."""
-        ready = await request.app.state.readiness.ready()
-        return PlainTextResponse("ready" if ready else "not ready", status_code=200 if ready else 503)
+    for router in routers:
+        app.include_router(router)
 
     @app.exception_handler(AdminRefusal)
     async def admin_refusal(request: Request, refusal: AdminRefusal) -> Response:

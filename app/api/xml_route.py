@@ -37,6 +37,9 @@ RETRY_AFTER_SECONDS = "1"
 UNAVAILABLE_MESSAGE = "The service cannot reach its database. Retry the request."
 
 
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
 class UnmodeledErrorWarning(UserWarning):
     """An operation raised an error code that its service model does not list."""
 
@@ -93,7 +96,7 @@ def modeled_codes(operation: str) -> frozenset[str]:
     return frozenset(shape.name for shape in model.error_shapes) | COMMON_CODES
 
 
-def direct_handler(route: APIRoute) -> Callable[[Request], Coroutine[Any, Any, Response]] | None:
+def direct_handler(route: APIRoute) -> Handler | None:
     """The endpoint called with the request and its ``str`` path parameters, without FastAPI's dependency
     solving (about 30 µs a request), when that is all its signature asks for; None otherwise."""
     endpoint = route.endpoint
@@ -120,8 +123,15 @@ def direct_handler(route: APIRoute) -> Callable[[Request], Coroutine[Any, Any, R
 class XmlRoute(APIRoute):
     """Runs the endpoint and answers Route 53 XML whatever happens; ``name`` is the operation."""
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = direct_handler(self) or super().get_route_handler()
+    def get_route_handler(self) -> Handler:
+        return self._answering_xml(direct_handler(self) or super().get_route_handler())
+
+    def direct_route_handler(self) -> Handler | None:
+        """The route's handler when its endpoint is called directly (``direct_handler``), else None."""
+        handler = direct_handler(self)
+        return None if handler is None else self._answering_xml(handler)
+
+    def _answering_xml(self, handler: Handler) -> Handler:
         operation = self.name
 
         async def route_handler(request: Request) -> Response:
