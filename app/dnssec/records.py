@@ -39,9 +39,7 @@ def dnskey_rdata(public_key: bytes) -> bytes:
 
 def key_tag(rdata: bytes) -> int:
     """Return the key tag of a DNSKEY RDATA (RFC 4034 Appendix B)."""
-    acc = 0
-    for i, octet in enumerate(rdata):
-        acc += octet if i & 1 else octet << 8
+    acc = (sum(rdata[0::2]) << 8) + sum(rdata[1::2])  # even octets are high bytes, odd ones low bytes
     acc += (acc >> 16) & 0xFFFF
     return acc & 0xFFFF
 
@@ -51,8 +49,10 @@ def owner_name_wire(zone_name: str) -> bytes:
 
     Accepts presentation format with ``\\ddd`` and ``\\X`` escapes, with or without the trailing dot.
     """
-    if zone_name == ".":
+    if zone_name in ("", "."):
         return b"\x00"
+    if "\\" not in zone_name:  # no escapes: the labels are the text between dots
+        return _wire(zone_name, [label.encode("ascii") for label in zone_name.removesuffix(".").split(".")])
     labels: list[bytes] = []
     label = bytearray()
     i = 0
@@ -80,6 +80,11 @@ def owner_name_wire(zone_name: str) -> bytes:
         i += 1
     if label:
         labels.append(bytes(label))
+    return _wire(zone_name, labels)
+
+
+def _wire(zone_name: str, labels: list[bytes]) -> bytes:
+    """The canonical wire form of ``labels``, checked for RFC 1035 §2.3.4's sizes."""
     wire = bytearray()
     for part in labels:
         if not 1 <= len(part) <= 63:
