@@ -82,7 +82,8 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
         sessionmaker = create_sessionmaker(engine)
-        kms = build_kms_backend(settings, sessionmaker)
+        reader = Reader(sessionmaker, settings.sqlite_path())
+        kms = build_kms_backend(settings, reader)
         key_sealer = sealer(settings)
         writer = ZoneWriter(sessionmaker, settings, kms)
         writer.start()
@@ -93,7 +94,6 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.sealer = key_sealer
         app.state.readiness = ReadinessProbe(engine, READINESS_TIMEOUT_SECONDS)
         app.state.local_kms = LocalKms(sessionmaker, settings, key_sealer)
-        reader = Reader(sessionmaker, settings.sqlite_path())
         app.state.hosted_zones = HostedZones(sessionmaker, writer, settings.max_hosted_zones, reader)
         app.state.zone_snapshots = ZoneSnapshots(sessionmaker)
         app.state.record_sets = RecordSets(

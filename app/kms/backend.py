@@ -16,10 +16,10 @@ from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import RowMapping, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.db.batch_loader import BatchLoader
+from app.db.reads import Reader
 from app.kms.models import KmsKey
 from app.kms.policy import grants_dnssec_access, prepare_verdicts
 from app.secrets import Sealer, kms_key_context, sealer
@@ -64,14 +64,15 @@ class KmsBackend(Protocol):
 
 
 class LocalKmsBackend:
-    """Keys from this service's ``kms_key`` table; concurrent lookups share one query (BatchLoader).
+    """Keys from this service's ``kms_key`` table, read through ``app.db.reads.Reader`` (on SQLite without
+    aiosqlite's thread hops); concurrent lookups share one query (BatchLoader).
 
     Sign follows KMS: the key must exist, be enabled, be an ECC_NIST_P256 SIGN_VERIFY key, and its policy
     must let Route 53 sign (``app.kms.policy``), as KMS would check for the Route 53 principal.
     """
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], sealer: Sealer) -> None:
-        self._sessionmaker = sessionmaker
+    def __init__(self, reader: Reader, sealer: Sealer) -> None:
+        self._reader = reader
         self._sealer = sealer
         self._loader: BatchLoader[str, KmsKeyView] = BatchLoader(self._fetch)
         self._signing_keys: BatchLoader[str, RowMapping] = BatchLoader(self._fetch_signing_keys)
@@ -85,8 +86,7 @@ class LocalKmsBackend:
     async def _fetch(self, arns: list[str]) -> dict[str, KmsKeyView]:
         """One Core query for the columns Route 53 reads (not the key material); long policies are evaluated
         off the event loop."""
-        async with self._sessionmaker() as session:
-            rows = await session.execute(select(*_VIEW_COLUMNS).where(KmsKey.arn.in_(arns)))
+        rows = await self._reader.rows(select(*_VIEW_COLUMNS).where(KmsKey.arn.in_(arns)))
         views = {row.arn: _view(row._mapping) for row in rows}
         await prepare_verdicts((view.policy, view.account_id) for view in views.values())
         return views
@@ -118,8 +118,7 @@ class LocalKmsBackend:
             KmsKey.policy,
             KmsKey.private_key,
         )
-        async with self._sessionmaker() as session:
-            rows = await session.execute(select(*columns).where(KmsKey.arn.in_(arns)))
+        rows = await self._reader.rows(select(*columns).where(KmsKey.arn.in_(arns)))
         return {row.arn: row._mapping for row in rows}
 
 
@@ -234,8 +233,8 @@ def _unreadable(arn: str) -> KmsKeyView:
     )
 
 
-def build_kms_backend(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> KmsBackend:
+def build_kms_backend(settings: Settings, reader: Reader) -> KmsBackend:
     """The remote backend when ``R53_KMS_ENDPOINT_URL`` is set, else the local one."""
     if settings.kms_endpoint_url:
         return RemoteKmsBackend(settings.kms_endpoint_url, settings.kms_region)
-    return LocalKmsBackend(sessionmaker, sealer(settings))
+    return LocalKmsBackend(reader, sealer(settings))

@@ -19,6 +19,7 @@ from mypy_boto3_kms import KMSClient
 from app.api.kms import router
 from app.api.xml_route import RequestIdMiddleware
 from app.config import Settings
+from app.db.reads import Reader
 from app.db.session import LockTimeout, create_engine, create_sessionmaker
 from app.kms.backend import LocalKmsBackend
 from app.kms.checks import check_dnssec_key
@@ -605,12 +606,14 @@ async def test_local_backend_reads_keys_created_through_the_api(kms: KMSClient, 
     kms.disable_key(KeyId=disabled["KeyId"])
     public_key = kms.get_public_key(KeyId=key["KeyId"])["PublicKey"]
     engine = create_engine(kms_settings)
-    backend = LocalKmsBackend(create_sessionmaker(engine), sealer(kms_settings))
+    reader = Reader(create_sessionmaker(engine), kms_settings.sqlite_path())
+    backend = LocalKmsBackend(reader, sealer(kms_settings))
     try:
         view = await backend.describe(key["Arn"])
         many = await backend.describe_many([key["Arn"], disabled["Arn"], key["Arn"] + "0"])
         nothing = await backend.describe_many([])
     finally:
+        reader.close()
         await engine.dispose()
 
     assert view is not None

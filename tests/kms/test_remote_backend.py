@@ -8,6 +8,7 @@ import pytest
 from mypy_boto3_kms import KMSClient
 
 from app.config import Settings
+from app.db.reads import Reader
 from app.db.session import create_engine, create_sessionmaker
 from app.kms.backend import LocalKmsBackend, RemoteKmsBackend, build_kms_backend
 from app.kms.checks import check_dnssec_key
@@ -70,11 +71,11 @@ async def test_missing_keys_are_none_or_absent(moto_endpoint: str, moto_kms: KMS
 
 def test_build_kms_backend_picks_remote_only_with_an_endpoint(tmp_path: Path) -> None:
     settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}", kms_endpoint_url=None)
-    sessionmaker = create_sessionmaker(create_engine(settings))
+    reader = Reader(create_sessionmaker(create_engine(settings)), None)
     remote = settings.model_copy(update={"kms_endpoint_url": "http://127.0.0.1:1"})
 
-    assert isinstance(build_kms_backend(settings, sessionmaker), LocalKmsBackend)
-    assert isinstance(build_kms_backend(remote, sessionmaker), RemoteKmsBackend)
+    assert isinstance(build_kms_backend(settings, reader), LocalKmsBackend)
+    assert isinstance(build_kms_backend(remote, reader), RemoteKmsBackend)
 
 
 async def test_a_key_route53_may_not_read_fails_the_permissions_check(moto_endpoint: str) -> None:
