@@ -63,6 +63,16 @@ def logging_config(level: str, log_format: str) -> dict[str, Any]:
     }
 
 
+def skip_unused_record_fields() -> None:
+    """Stop ``logging`` from filling the fields no formatter of ours prints: the caller's file and line (a walk
+    up the stack per line), the thread and the process. The logging HOWTO's "Optimization" section names
+    these switches; about a third of an access line's cost under load."""
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
+
+
 def utc_time(record: logging.LogRecord) -> str:
     """The record's time as ISO 8601 UTC with milliseconds."""
     return f"{utc_second(int(record.created))}.{int(record.msecs):03d}Z"

@@ -32,6 +32,8 @@ from uvicorn._types import ASGI3Application, ASGIReceiveCallable, ASGISendCallab
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol, RequestResponseCycle
 from uvicorn.server import ServerState
 
+from app.logs import skip_unused_record_fields
+
 log = logging.getLogger(__name__)
 LIMIT_WARNING_INTERVAL_SECONDS = 10.0
 LINGER_SECONDS = 2.0
@@ -50,7 +52,8 @@ class ConnectionLimits:
 
 class ServiceConfig(uvicorn.Config):
     """uvicorn's configuration with the connection limits; picklable, so it reaches every worker process,
-    where ``load`` also sets the garbage collector's thresholds (``GC_THRESHOLDS``)."""
+    where ``load`` also sets the garbage collector's thresholds (``GC_THRESHOLDS``) and drops the log record
+    fields the service never prints (``app.logs.skip_unused_record_fields``)."""
 
     def __init__(self, app: str, *, limits: ConnectionLimits, **options: Any) -> None:
         super().__init__(app, http=ServiceHttpProtocol, ws="none", **options)
@@ -58,6 +61,7 @@ class ServiceConfig(uvicorn.Config):
 
     def load(self) -> None:
         gc.set_threshold(*GC_THRESHOLDS)
+        skip_unused_record_fields()
         super().load()
 
 
