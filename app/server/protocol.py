@@ -260,7 +260,9 @@ class ServiceHttpProtocol(HttpToolsProtocol):
     # -- requests cut short by the shutdown timeout ----------------------------------------------------------
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
-        super()._start_asgi_task(cycle, self._dropped_if_cancelled(cycle, app))
+        writer = HeadJoiningTransport(self.transport)
+        cycle.transport = writer
+        super()._start_asgi_task(cycle, self._dropped_if_cancelled(cycle, joining_head_and_body(app, writer)))
 
     def _dropped_if_cancelled(self, cycle: RequestResponseCycle, app: ASGI3Application) -> ASGI3Application:
         async def run(scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
@@ -271,6 +273,64 @@ class ServiceHttpProtocol(HttpToolsProtocol):
                     "%s %s dropped unanswered: the shutdown timeout passed", cycle.scope["method"], scope.get("path")
                 )
                 cycle.disconnected = True
-                self.transport.close()
+                cycle.transport.close()
 
         return run
+
+
+class HeadJoiningTransport(asyncio.Transport):
+    """The connection as a request's cycle writes to it: after ``hold_next_write`` the next write (the response
+    head uvicorn writes on ``http.response.start``) waits and goes out with the write after it (the body), in
+    one ``send``: on loopback each send runs the receiver's TCP path, about 5 % of a small request's CPU.
+    Whatever is held goes out before any later write, on ``flush`` and on ``close``."""
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        super().__init__()
+        self._transport = transport
+        self._held = b""
+        self._hold = False
+
+    def hold_next_write(self) -> None:
+        self._hold = True
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if self._hold:
+            self._hold = False
+            self._held = bytes(data)
+            return
+        if self._held:
+            data, self._held = self._held + data, b""
+        self._transport.write(data)
+
+    def flush(self) -> None:
+        self._hold = False
+        if self._held:
+            held, self._held = self._held, b""
+            self._transport.write(held)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+
+def joining_head_and_body(app: ASGI3Application, writer: HeadJoiningTransport) -> ASGI3Application:
+    """``app`` with its response head held in ``writer`` until the first body part, and flushed after the last
+    (a HEAD response writes no body)."""
+
+    async def run(scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
+        async def send_joined(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                writer.hold_next_write()
+                await send(message)
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                await send(message)
+                writer.flush()
+            else:
+                await send(message)
+
+        await app(scope, receive, send_joined)
+
+    return run
