@@ -11,6 +11,7 @@ uvicorn applies ``logging_config`` in its own process and again in every worker 
 
 import json
 import logging
+import re
 import time
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
@@ -89,11 +90,14 @@ def structured_fields(record: logging.LogRecord) -> dict[str, Any] | None:
     return record.args if isinstance(record.args, dict) else None
 
 
+_NEEDS_QUOTES = re.compile(r'[ ="\n]')  # a logfmt value with one of these is written as a JSON string
+
+
 def logfmt_value(value: object) -> str:
     if value is None:
         return "-"
     text = str(value)
-    return json.dumps(text) if not text or any(c in text for c in ' ="\n') else text
+    return json.dumps(text) if not text or _NEEDS_QUOTES.search(text) else text
 
 
 class TextFormatter(logging.Formatter):
