@@ -10,11 +10,12 @@ compared as ASCII strings of the returned form.
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import dns.name
 
 _PLAIN = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789-_")
+_PLAIN_LABEL = re.compile(rb"[a-z0-9_-]*")
 _PRINTABLE = frozenset(range(0x21, 0x7F))  # what may be sent unescaped; the rest needs \ooo
 _OCTAL_ESCAPE = re.compile(r"\\([0-3][0-7]{2})")
 MAX_LABEL = 63
@@ -35,12 +36,13 @@ class RecordName:
 
     labels: tuple[bytes, ...]
 
-    @property
+    @cached_property
     def text(self) -> str:
-        """Route 53's returned form: lower-case, ``\\ooo`` escapes, trailing dot."""
+        """Route 53's returned form: lower-case, ``\\ooo`` escapes, trailing dot (worked out once per name:
+        the writer, the list order and the response all ask for it)."""
         return "".join(escape_label(label) + "." for label in self.labels) or "."
 
-    @property
+    @cached_property
     def sort_key(self) -> str:
         """Labels reversed, as ListResourceRecordSets orders names (``com.example.www.``)."""
         return "".join(escape_label(label) + "." for label in reversed(self.labels)) or "."
@@ -61,7 +63,7 @@ class RecordName:
 
 def escape_label(label: bytes) -> str:
     """One label as Route 53 returns it: ``a-z0-9-_`` as they are, every other octet as ``\\ooo``."""
-    if all(octet in _PLAIN for octet in label):
+    if _PLAIN_LABEL.fullmatch(label):
         return label.decode("ascii")
     return "".join(chr(octet) if octet in _PLAIN else f"\\{octet:03o}" for octet in label)
 
