@@ -10,7 +10,7 @@ recovery) runs again through the async session, as every read does on PostgreSQL
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,16 +38,16 @@ class Reader:
             else None
         )
 
-    async def rows(self, statement: Executable) -> Sequence[Any]:
-        """The rows of ``statement`` (SQLAlchemy ``Row``s)."""
+    async def rows(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Sequence[Any]:
+        """The rows of ``statement`` with its bound ``params`` (SQLAlchemy ``Row``s)."""
         if self._engine is not None:
             try:
                 with self._engine.connect() as connection:
-                    return connection.execute(statement).all()
+                    return connection.execute(statement, params).all()
             except OperationalError as error:
                 log.info("read on the SQLite file failed (%s); reading through the session", error.orig)
         async with self._sessionmaker() as session:
-            return (await session.execute(statement)).all()
+            return (await session.execute(statement, params)).all()
 
     def close(self) -> None:
         if self._engine is not None:

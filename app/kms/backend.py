@@ -15,7 +15,7 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import RowMapping, select
+from sqlalchemy import RowMapping, bindparam, select
 
 from app.config import Settings
 from app.db.batch_loader import BatchLoader
@@ -86,7 +86,7 @@ class LocalKmsBackend:
     async def _fetch(self, arns: list[str]) -> dict[str, KmsKeyView]:
         """One Core query for the columns Route 53 reads (not the key material); long policies are evaluated
         off the event loop."""
-        rows = await self._reader.rows(select(*_VIEW_COLUMNS).where(KmsKey.arn.in_(arns)))
+        rows = await self._reader.rows(_VIEWS_BY_ARN, {"arns": arns})
         views = {row.arn: _view(row._mapping) for row in rows}
         await prepare_verdicts((view.policy, view.account_id) for view in views.values())
         return views
@@ -108,17 +108,7 @@ class LocalKmsBackend:
         return private.sign(message, ec.ECDSA(hashes.SHA256()))
 
     async def _fetch_signing_keys(self, arns: list[str]) -> dict[str, RowMapping]:
-        columns = (
-            KmsKey.arn,
-            KmsKey.key_id,
-            KmsKey.account_id,
-            KmsKey.key_state,
-            KmsKey.key_spec,
-            KmsKey.key_usage,
-            KmsKey.policy,
-            KmsKey.private_key,
-        )
-        rows = await self._reader.rows(select(*columns).where(KmsKey.arn.in_(arns)))
+        rows = await self._reader.rows(_SIGNING_KEYS_BY_ARN, {"arns": arns})
         return {row.arn: row._mapping for row in rows}
 
 
@@ -133,6 +123,18 @@ _VIEW_COLUMNS = (
     KmsKey.policy,
     KmsKey.public_key,
 )
+# Built once: a statement built per lookup costs more than the SQLite read it makes.
+_VIEWS_BY_ARN = select(*_VIEW_COLUMNS).where(KmsKey.arn.in_(bindparam("arns", expanding=True)))
+_SIGNING_KEYS_BY_ARN = select(
+    KmsKey.arn,
+    KmsKey.key_id,
+    KmsKey.account_id,
+    KmsKey.key_state,
+    KmsKey.key_spec,
+    KmsKey.key_usage,
+    KmsKey.policy,
+    KmsKey.private_key,
+).where(KmsKey.arn.in_(bindparam("arns", expanding=True)))
 
 
 def _view(key: RowMapping) -> KmsKeyView:
