@@ -2,6 +2,7 @@
 and each of two replicas sharing one database; a batch is never seen half applied. The process that
 answered is told by its NSID (RFC 5001); queries come from fresh source ports until every process answered."""
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from tests.e2e.helpers import insync, new_zone
 NSID = dns.edns.GenericOption(dns.edns.NSID, b"")
 ROUNDS = 4
 MAX_QUERIES = 300  # per round: enough to reach every process through the kernel's SO_REUSEPORT hashing
+STARTUP_SECONDS = 60.0  # for every worker to bind its DNS socket after the first one answers HTTP
 
 
 def answered_by(port: int, name: str) -> tuple[str, list[str]]:
@@ -37,11 +39,22 @@ def every_process_answers(port: int, names: list[str], want: list[str], processe
     raise AssertionError(f"only {len(seen)} of {processes} processes answered in {MAX_QUERIES} queries: {seen}")
 
 
+def wait_until_every_process_listens(port: int, name: str, processes: int) -> None:
+    """Query until ``processes`` distinct processes answered, for up to ``STARTUP_SECONDS``: a worker that is
+    still starting has not bound its DNS socket yet, and the kernel hashes queries only over bound ones."""
+    seen: set[str] = set()
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while len(seen) < processes:
+        assert time.monotonic() < deadline, f"only {len(seen)} of {processes} processes listen: {seen}"
+        seen.add(answered_by(port, name)[0])
+
+
 def rounds_of_changes(route53_clients: list[Any], port: int, processes: int) -> None:
     route53 = route53_clients[0]
     zone_id = new_zone(route53)
     name = route53.get_hosted_zone(Id=zone_id)["HostedZone"]["Name"]
     names = [f"a.{name}", f"b.{name}"]
+    wait_until_every_process_listens(port, name, processes)
     servers: set[str] = set()
     for round_number in range(ROUNDS):
         client = route53_clients[round_number % len(route53_clients)]  # changes go through each replica
