@@ -260,7 +260,7 @@ class ServiceHttpProtocol(HttpToolsProtocol):
     # -- requests cut short by the shutdown timeout ----------------------------------------------------------
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: ASGI3Application) -> None:
-        writer = HeadJoiningTransport(self.transport)
+        writer = HeadJoiningTransport(self.transport, cycle)
         cycle.transport = writer
         super()._start_asgi_task(cycle, self._dropped_if_cancelled(cycle, joining_head_and_body(app, writer)))
 
@@ -282,11 +282,14 @@ class HeadJoiningTransport(asyncio.Transport):
     """The connection as a request's cycle writes to it: after ``hold_next_write`` the next write (the response
     head uvicorn writes on ``http.response.start``) waits and goes out with the write after it (the body), in
     one ``send``: on loopback each send runs the receiver's TCP path, about 5 % of a small request's CPU.
-    Whatever is held goes out before any later write, on ``flush`` and on ``close``."""
+    Whatever is held goes out before any later write, on ``flush`` and on ``close``, unless the protocol gave
+    up on the cycle meanwhile (``disconnected``: it answered an error itself, or the client left). A streamed
+    response's head thus leaves with its first body part."""
 
-    def __init__(self, transport: asyncio.Transport) -> None:
+    def __init__(self, transport: asyncio.Transport, cycle: RequestResponseCycle) -> None:
         super().__init__()
         self._transport = transport
+        self._cycle = cycle
         self._held = b""
         self._hold = False
 
@@ -304,8 +307,8 @@ class HeadJoiningTransport(asyncio.Transport):
 
     def flush(self) -> None:
         self._hold = False
-        if self._held:
-            held, self._held = self._held, b""
+        held, self._held = self._held, b""
+        if held and not self._cycle.disconnected:
             self._transport.write(held)
 
     def close(self) -> None:

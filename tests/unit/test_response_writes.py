@@ -2,12 +2,13 @@
 (``app.server.protocol.HeadJoiningTransport``), through the real connection protocol on a recording transport."""
 
 import asyncio
+from types import SimpleNamespace
 from typing import Any
 
 import uvicorn
 from uvicorn.server import ServerState
 
-from app.server.protocol import ConnectionLimits, ServiceConfig, ServiceHttpProtocol
+from app.server.protocol import ConnectionLimits, HeadJoiningTransport, ServiceConfig, ServiceHttpProtocol
 
 LIMITS = ConnectionLimits(header_timeout=5, body_timeout=5, max_header_bytes=16384, max_connections=8)
 
@@ -101,3 +102,17 @@ async def test_pipelined_responses_keep_their_order() -> None:
     assert len(writes) == 2
     assert joined.count(b"HTTP/1.1 200 OK\r\n") == 2
     assert writes[0].endswith(b"\r\n\r\n") and writes[1].endswith(b"\r\n\r\nhello")
+
+
+def test_a_held_head_is_dropped_once_the_connection_gave_up_on_its_cycle() -> None:
+    transport = RecordingTransport()
+    cycle = SimpleNamespace(disconnected=False)
+    writer = HeadJoiningTransport(transport, cycle)  # type: ignore[arg-type]
+    writer.hold_next_write()
+    writer.write(b"HTTP/1.1 200 OK\r\n\r\n")
+    cycle.disconnected = True  # the protocol answered an error itself meanwhile (431, 400)
+    writer.flush()
+    writer.close()
+
+    assert transport.writes == []
+    assert transport.closed
